@@ -1,0 +1,85 @@
+# visitsd: a website visitor counter daemon.  See README.md.
+#
+#   make            build build/visitsd
+#   make run        install missing packages, build, run on the embedded store
+#   make check      install test dependencies, build, run every test
+#   make bench      throughput figures (wrk on loopback), not a test
+#   make install    PREFIX=/usr/local DESTDIR=
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+
+CC       ?= cc
+PKGS      = libmicrohttpd jansson libcrypto sqlite3 inih libcurl
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVISITSD_VERSION='"$(VERSION)"' \
+             -Isrc $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+             -pthread -MMD -MP
+LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
+
+# Every module in src/ goes into the daemon and the unit-test binary; only
+# main.c is the daemon's own.  tests/check_<module>.c each define one
+# suite_<module>(), collected into $(BUILD)/suites.h for tests/run.c.
+SRCS      = $(filter-out src/main.c,$(wildcard src/*.c src/aws/*.c))
+OBJS      = $(SRCS:%.c=$(BUILD)/%.o)
+TEST_SRCS = $(wildcard tests/check_*.c) tests/run.c
+TEST_OBJS = $(TEST_SRCS:%.c=$(BUILD)/%.o)
+SIGV4_SUITE ?= $(abspath ../shared/testdata/aws-sigv4)
+
+.PHONY: all run deps check check-unit check-integration check-docker bench \
+        install uninstall clean node-deps
+
+all: $(BUILD)/visitsd
+
+$(BUILD)/visitsd: $(BUILD)/src/main.o $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/check_visitsd: $(TEST_OBJS) $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/run.o: $(BUILD)/suites.h
+$(BUILD)/tests/%.o: ALL_CFLAGS += -I$(BUILD) $(shell pkg-config --cflags check)
+$(BUILD)/suites.h: $(wildcard tests/check_*.c)
+	@mkdir -p $(@D)
+	sed -n 's/^Suite \*\(suite_[a-z0-9_]*\)(void)$$/SUITE(\1)/p' $^ > $@
+
+deps:
+	@scripts/deps.sh build
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-dev.sh $(BUILD)/visitsd
+
+node-deps: tests/node_modules/.package-lock.json
+tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+
+check:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory all $(BUILD)/check_visitsd node-deps
+	@$(MAKE) --no-print-directory check-unit check-integration
+
+check-unit: $(BUILD)/check_visitsd
+	SIGV4_SUITE=$(SIGV4_SUITE) CK_ENV=1 $(BUILD)/check_visitsd
+
+check-integration: $(BUILD)/visitsd node-deps
+	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test --test-concurrency=1 tests/integration/
+
+bench: all
+	@scripts/bench.sh $(BUILD)/visitsd
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/src/main.d

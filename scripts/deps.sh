@@ -1,0 +1,51 @@
+#!/bin/sh
+# deps.sh: install the Debian/Ubuntu packages visitsd needs, if any are missing.
+#
+#   scripts/deps.sh build     libraries and tools to build and run visitsd
+#   scripts/deps.sh check     ... plus what `make check` needs (Check, Node.js,
+#                             Chromium, systemd-analyze)
+#   scripts/deps.sh docker    ... plus what `make check-docker` needs
+#
+# It asks dpkg which packages are missing and installs only those: with
+# apt-get when run as root, with sudo when that is available, and otherwise
+# prints the exact command to run and fails.
+set -eu
+
+build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
+libsqlite3-dev libinih-dev libcurl4-openssl-dev"
+check="$build check curl nodejs npm chromium systemd wrk"
+docker="$check debootstrap docker.io"
+
+case "${1:-build}" in
+build) want=$build ;;
+check) want=$check ;;
+docker) want=$docker ;;
+*) echo "usage: $0 build|check|docker" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	# Node.js and npm may come from elsewhere (nodesource, nvm): accept them.
+	case $p in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ]; then
+	sudo=
+elif command -v sudo >/dev/null 2>&1; then
+	sudo=sudo
+else
+	echo "visitsd needs these packages:$missing" >&2
+	echo "run as root: apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

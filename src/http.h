@@ -1,0 +1,40 @@
+/*
+ * http: the libmicrohttpd server, from socket to api.c and back.
+ *
+ * Owns the MHD daemon(s) (a thread pool in epoll mode, never one polling
+ * thread), the per-request state, and the suspend/resume dance with the
+ * store's completion callbacks.  Routing, id validation, CORS and status
+ * mapping are api.c's; this file only moves bytes and connections.
+ */
+#ifndef VISITSD_HTTP_H
+#define VISITSD_HTTP_H
+
+#include <stddef.h>
+
+struct config;
+struct store;
+struct keyring;
+struct http;
+
+/*
+ * Start listening (cfg->listen, and cfg->metrics_listen when set).  store
+ * and keys are borrowed and must outlive the server.  Returns a new server,
+ * or NULL with the reason in err.
+ */
+struct http	*http_new(const struct config *cfg, struct store *store,
+		    struct keyring *keys, char *err, size_t errlen);
+
+/* The bound address as "host:port" (after port 0 was resolved); borrowed. */
+const char	*http_address(const struct http *);
+const char	*http_metrics_address(const struct http *);  /* NULL if none */
+
+/*
+ * Stop accepting, wait up to timeout_s seconds for in-flight requests to
+ * finish, then stop.  Returns the number of requests abandoned.
+ */
+int	http_shutdown(struct http *, int timeout_s);
+
+/* Accepts NULL.  Calls http_shutdown(h, 0) if it has not been called. */
+void	http_free(struct http *);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * log: the daemon's only way to say something.
+ *
+ * Levels debug < info < warn < error; lines below the configured level are
+ * dropped before they are formatted.  On a terminal a line is readable text
+ * ("2026-11-25T20:01:02Z info listening on 127.0.0.1:8080"); otherwise, or
+ * when configured, it is one JSON object per line for journald, CloudWatch
+ * and friends.  Every function is printf-checked by the compiler and safe to
+ * call from any thread (one write(2) per line).  Nothing here ever receives
+ * a secret: callers log a key's source, never the key.
+ */
+#ifndef VISITSD_LOG_H
+#define VISITSD_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_format { LOG_FORMAT_AUTO, LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+#define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Parse "debug"/"info"/"warn"/"error" and "auto"/"text"/"json"; -1 if unknown. */
+int	log_level_parse(const char *);
+int	log_format_parse(const char *);
+
+/* Set level and format; AUTO picks text when stderr is a terminal. */
+void	log_init(enum log_level, enum log_format);
+
+void	log_debug(const char *, ...) LOG_PRINTF(1, 2);
+void	log_info(const char *, ...) LOG_PRINTF(1, 2);
+/* log_warn appends ": strerror(errno)"; log_warnx does not. */
+void	log_warn(const char *, ...) LOG_PRINTF(1, 2);
+void	log_warnx(const char *, ...) LOG_PRINTF(1, 2);
+void	log_error(const char *, ...) LOG_PRINTF(1, 2);
+/* Log at error level and exit(1): startup only. */
+void	fatal(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+void	fatalx(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
+
+/*
+ * One line per HTTP request, at info level, with structured fields in JSON
+ * mode: method, path, status, duration in milliseconds, client address.
+ * All strings are borrowed.
+ */
+void	log_request(const char *method, const char *path, int status,
+	    double ms, const char *client);
+
+#endif
