@@ -271,7 +271,8 @@ async function handleAws(req, res, url, body) {
     counters.rejections++;
     bump(c.rejected, verdict.reason);
     bump(c.status, verdict.status);
-    console.error(`[aws-peer] ${op}: refused (${verdict.reason}): ${verdict.body.__type}: ${verdict.body.message}`);
+    console.error(`[aws-peer] ${op}: refused (${verdict.reason}): ${verdict.body.__type}: ` +
+      (opt.log ? verdict.body.message : verdict.body.message.split('\n')[0]));
     return sendAws(res, service, verdict.status, verdict.body);
   }
   bump(c.bySource, verdict.key.source);
