@@ -354,3 +354,11 @@ test('credential endpoints take faults too: a failed fetch, then the next one wo
   assert.ok((await containerCredentials()).accessKeyId);
   assert.ok(await imdsToken());
 });
+
+test('concurrent UpdateItems on one key are atomic in dynalite: distinct counts 1..n', async () => {
+  const n = 200;
+  const answers = await Promise.all(Array.from({ length: n }, () => incr('burst')));
+  const counts = answers.map((r) => Number(r.body.Attributes.visits.N)).sort((a, b) => a - b);
+  assert.deepEqual(counts, Array.from({ length: n }, (_, i) => i + 1));
+  assert.equal(await count('burst'), n);
+});
