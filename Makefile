@@ -112,7 +112,7 @@ uninstall:
 check-deploy: $(BUILD)/visitsd node-deps
 	tests/deploy/check-install.sh "$(MAKE)" BUILD=$(BUILD)
 	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
-	node --test tests/deploy/
+	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test tests/deploy/
 
 check-docker:
 	@scripts/deps.sh docker

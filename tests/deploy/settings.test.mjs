@@ -1,8 +1,11 @@
 // The deployment files use the settings the daemon has: visitsd(8) lists
-// every VISITSD_* name of src/config.h, and every VISITSD_* name the unit,
-// the env example, the Dockerfile, the template and the docs mention exists.
+// every setting of `visitsd --help` (printed from the settings table), and
+// every VISITSD_* name the unit, the env example, the Dockerfile, the
+// template and the docs mention is one of them.  VISITSD_BIN names the
+// daemon (default build/visitsd).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -10,10 +13,12 @@ import path from 'node:path';
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (f) => readFileSync(path.join(top, f), 'utf8');
 const names = (text) => new Set(text.match(/\bVISITSD_[A-Z0-9_]*[A-Z0-9]\b/g));
-const settings = new Set([...names(read('src/config.h'))]
-    .filter((n) => !n.endsWith('_H')));
+const bin = process.env.VISITSD_BIN ?? path.join(top, 'build/visitsd');
+const help = execFileSync(bin, ['--help'], { encoding: 'utf8' });
+const settings = new Set([...help.matchAll(/\((VISITSD_[A-Z0-9_]+),/g)]
+    .map((m) => m[1]));
 
-test('src/config.h declares the settings of the public contract', () => {
+test('visitsd --help lists the settings of the public contract', () => {
 	assert.ok(settings.size >= 24, `only ${settings.size} settings found`);
 	assert.ok(settings.has('VISITSD_LISTEN'));
 	assert.ok(settings.has('VISITSD_SQLITE_PATH'));
