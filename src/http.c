@@ -597,6 +597,7 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_DUAL_STACK;
 	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, l,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT,
@@ -607,7 +608,6 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	    cfg->connection_timeout : 0),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, l,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (l->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (in use, or not an "

@@ -303,6 +303,17 @@ metrics_cleanup(void)
 		free(c);
 	}
 	counters = NULL;
+	for (size_t r = 0; r < NROUTES; r++) {
+		for (size_t i = 0; i < NSTATUS; i++)
+			atomic_store(&requests[r][i], 0);
+		for (size_t b = 0; b < NBUCKETS; b++)
+			atomic_store(&duration[r].bucket[b], 0);
+		atomic_store(&duration[r].count, 0);
+		atomic_store(&duration[r].sum_ns, 0);
+	}
+	for (size_t o = 0; o < NOPS; o++)
+		for (size_t r = 0; r < NRESULTS; r++)
+			atomic_store(&store_ops[o][r], 0);
 	free(build_version);
 	free(build_store);
 	build_version = build_store = NULL;
