@@ -450,7 +450,7 @@ START_TEST(concurrent_suspended_posts)
 	enum { N = 40 };
 	CURLM *m;
 	CURL *e[N];
-	struct reply rs[N];
+	struct reply *rs = calloc(N, sizeof(*rs));
 	struct curl_slist *list = curl_slist_append(NULL, "x-api-key: k1");
 	char url[256];
 	bool seen[N + 1] = { false };
@@ -460,8 +460,8 @@ START_TEST(concurrent_suspended_posts)
 	server_start();
 	snprintf(url, sizeof(url), "%s/api/visits/many", base);
 	m = curl_multi_init();
+	ck_assert_ptr_nonnull(rs);
 	for (int i = 0; i < N; i++) {
-		memset(&rs[i], 0, sizeof(rs[i]));
 		e[i] = curl_easy_init();
 		curl_easy_setopt(e[i], CURLOPT_URL, url);
 		curl_easy_setopt(e[i], CURLOPT_NOSIGNAL, 1L);
@@ -498,6 +498,7 @@ START_TEST(concurrent_suspended_posts)
 	}
 	curl_multi_cleanup(m);
 	curl_slist_free_all(list);
+	free(rs);
 }
 END_TEST
 
