@@ -502,6 +502,53 @@ START_TEST(concurrent_suspended_posts)
 }
 END_TEST
 
+/* Several requests on one kept-alive connection, each suspended. */
+START_TEST(keep_alive_suspended)
+{
+	struct curl_slist *list = curl_slist_append(NULL, "x-api-key: k1");
+	CURL *c = curl_easy_init();
+	char url[256], want[64];
+	struct reply r;
+	long connects;
+
+	tstore_mode(T_LATER, STORE_OK);
+	server_start();
+	snprintf(url, sizeof(url), "%s/api/visits/keep", base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	for (int i = 1; i <= 5; i++) {
+		memset(&r, 0, sizeof(r));
+		ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+		ck_assert_int_eq(r.status, 200);
+		snprintf(want, sizeof(want), "{\"user\":\"keep\",\"visits\":%d}",
+		    i);
+		ck_assert_str_eq(r.body, want);
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		ck_assert_int_eq(connects, i == 1 ? 1 : 0);
+	}
+	curl_easy_cleanup(c);
+	curl_slist_free_all(list);
+}
+END_TEST
+
+START_TEST(head_probe)
+{
+	struct reply r;
+
+	server_start();
+	fetch("HEAD", "/healthz", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(r.blen, 0);
+	assert_header(&r, "Content-Type", "application/json");
+}
+END_TEST
+
 static void
 failure_flow(enum tmode mode)
 {
@@ -943,6 +990,8 @@ Suite *suite_http(void)
 	tcase_add_test(tc, visits_inline);
 	tcase_add_test(tc, visits_suspend_resume);
 	tcase_add_test(tc, concurrent_suspended_posts);
+	tcase_add_test(tc, keep_alive_suspended);
+	tcase_add_test(tc, head_probe);
 	tcase_add_test(tc, store_failures_inline);
 	tcase_add_test(tc, store_failures_later);
 	tcase_add_test(tc, auth_and_cors);
