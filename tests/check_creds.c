@@ -45,6 +45,7 @@ struct peer {
 	int		 lifetime;	/* of issued credentials, seconds */
 	int		 fail;		/* credential answers are 500 */
 	int		 refuse_token;	/* the token PUT answers 403 */
+	int		 exp_style;	/* 0 "...Z", 1 "....123Z", 2 "...+02:00" */
 	/* records */
 	int		 token_puts;
 	char		 token_ttl[32];
@@ -82,7 +83,15 @@ issue(char *buf, size_t len, const char *prefix)
 	time_t now = time(NULL), e = now + peer.lifetime;
 	int n = peer.issued++;
 
-	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&e));
+	if (peer.exp_style == 2) {
+		time_t local = e + 2 * 3600;
+
+		strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%S+02:00",
+		    gmtime(&local));
+	} else
+		strftime(exp, sizeof(exp), peer.exp_style == 1 ?
+		    "%Y-%m-%dT%H:%M:%S.123Z" : "%Y-%m-%dT%H:%M:%SZ",
+		    gmtime(&e));
 	if (n < 64) {
 		peer.issued_at[n] = now;
 		peer.expires[n] = e;
@@ -513,6 +522,22 @@ START_TEST(container_provider)
 	ck_assert_str_eq(peer.container_auth, "Bearer from-file");
 	pthread_mutex_unlock(&peer.lock);
 	aws_credentials_unref(c);
+
+	/* Other ISO 8601 spellings of the expiration. */
+	peer_set(&peer.exp_style, 1);
+	c = get_ok(p);
+	ck_assert_int_eq(c->expiration, peer.expires[2]);
+	aws_credentials_unref(c);
+	peer_set(&peer.exp_style, 2);
+	c = get_ok(p);
+	ck_assert_int_eq(c->expiration, peer.expires[3]);
+	aws_credentials_unref(c);
+
+	/* Other loopback spellings pass the host check (nothing listens). */
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://[::1]:1/creds", 1);
+	get_fails(p, "container: GET http://[::1]:1/creds: ");
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.2:1/c", 1);
+	get_fails(p, "container: GET http://127.0.0.2:1/c: ");
 
 	/* Plain http to a host that is not loopback/ECS/EKS: never asked. */
 	before = peer_get(&peer.container_gets);

@@ -422,6 +422,8 @@ sha256_hex(const void *data, size_t len, char out[65])
 	unsigned char md[32];
 	unsigned int mdlen = 0;
 
+	if (data == NULL)
+		len = 0;
 	if (EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(),
 	    NULL) != 1 || mdlen != sizeof(md))
 		return -1;
