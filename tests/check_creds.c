@@ -710,7 +710,7 @@ END_TEST
 /* Once they have expired and no refresh worked, get says so. */
 START_TEST(cached_expired_is_an_error)
 {
-	struct creds_provider *p = cached_container(2, 1);
+	struct creds_provider *p = cached_container(4, 3);
 	struct watch w = { p, NULL, 0 };
 
 	peer_set(&peer.fail, 1);
