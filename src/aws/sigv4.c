@@ -47,6 +47,14 @@ struct qparam {
 };
 
 static void
+buf_fail(struct buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->failed = 1;
+}
+
+static void
 buf_grow(struct buf *b, size_t more)
 {
 	size_t ncap;
@@ -60,9 +68,7 @@ buf_grow(struct buf *b, size_t more)
 	while (ncap < b->len + more + 1)
 		ncap *= 2;
 	if ((ns = realloc(b->s, ncap)) == NULL) {
-		free(b->s);
-		b->s = NULL;
-		b->failed = 1;
+		buf_fail(b);
 		return;
 	}
 	b->s = ns;
@@ -193,15 +199,11 @@ canonical_uri(struct buf *b, const char *path, bool normalize)
 	segs = calloc(plen / 2 + 2, sizeof(*segs));
 	lens = calloc(plen / 2 + 2, sizeof(*lens));
 	if (segs == NULL || lens == NULL) {
-		b->failed = 1;
-		free(b->s);
-		b->s = NULL;
+		buf_fail(b);
 		goto done;
 	}
 	for (start = 0; start <= plen; ) {
-		size_t end = start;
-
-		size_t len;
+		size_t end = start, len;
 
 		while (end < plen && path[end] != '/')
 			end++;
@@ -225,9 +227,7 @@ canonical_uri(struct buf *b, const char *path, bool normalize)
 	if (nseg > 0 && path[plen - 1] == '/')
 		buf_addc(&norm, '/');
 	if (norm.failed) {
-		b->failed = 1;
-		free(b->s);
-		b->s = NULL;
+		buf_fail(b);
 		goto done;
 	}
 	uri_encode(b, norm.s ? norm.s : "", norm.len, 1);
