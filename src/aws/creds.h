@@ -29,7 +29,11 @@ struct aws_credentials {
 	int	 refs;			/* atomic */
 };
 
-/* New credentials with one reference; strings are copied.  NULL on OOM. */
+/*
+ * New credentials with one reference; strings are copied (an empty token
+ * counts as none), source is borrowed and must be a static string.  NULL
+ * on OOM or when akid or secret is NULL.
+ */
 struct aws_credentials	*aws_credentials_new(const char *akid,
 			    const char *secret, const char *token,
 			    time_t expiration, const char *source);
@@ -44,9 +48,10 @@ struct creds_provider {
 	void	(*destroy)(struct creds_provider *);
 };
 
-struct aws_credentials	*creds_get(struct creds_provider *, char *err,
+/* p->get: a new reference, or NULL with the reason in err (no secrets). */
+struct aws_credentials	*creds_get(struct creds_provider *p, char *err,
 			    size_t errlen);
-/* Accepts NULL. */
+/* Destroy a provider and what it owns.  Accepts NULL. */
 void			 creds_provider_free(struct creds_provider *);
 
 /*
