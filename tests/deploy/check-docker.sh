@@ -76,10 +76,16 @@ if ! $docker info >/dev/null 2>&1; then
 fi
 
 "$here/debian-base.sh" "$cache"
+: >"$cache/build.log"
 
+# The build stage is tagged too, so that pruning superseded images at the
+# end keeps its package layer cached for the next run.
 log "building $image"
-$docker build --network host -t "$image" "$top" >"$cache/build.log" 2>&1 ||
-    { tail -30 "$cache/build.log" >&2; fail "docker build"; }
+for target in "--target build -t $image-build" "-t $image"; do
+	# shellcheck disable=SC2086
+	$docker build --force-rm --network host $target "$top" >>"$cache/build.log" 2>&1 ||
+	    { tail -30 "$cache/build.log" >&2; fail "docker build"; }
+done
 
 # The image's own contract, whatever this test overrides when running it.
 inspect() { $docker image inspect -f "$1" "$image"; }
