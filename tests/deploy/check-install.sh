@@ -29,10 +29,12 @@ expect_tree() {	# DESTDIR PREFIX
 		cmd=$(sed -n "s/^$key=//p" "$unit")
 		[ -n "$cmd" ] || fail "$key missing from the installed unit"
 		bin=${cmd%% *}
+		bin=${bin#-}
 		[ "$bin" = "$2/sbin/visitsd" ] ||
 		    fail "$key runs $bin, installed binary is $2/sbin/visitsd"
 	done
-	grep -q '^ExecStartPre=.* -n$' "$unit" || fail "ExecStartPre is not 'visitsd -n'"
+	grep -q '^ExecStartPre=-\{0,1\}[^ ]*/visitsd -n$' "$unit" ||
+	    fail "ExecStartPre is not 'visitsd -n'"
 	# The unit differs from systemd/visitsd.service by the path only.
 	sed "s|$2/sbin/|/usr/local/sbin/|g" "$unit" |
 	    cmp -s - systemd/visitsd.service || fail "installed unit differs"
