@@ -11,6 +11,8 @@
 #     image's own user, and drive it over HTTP: POST, GET, 403 without key,
 #     /healthz, /readyz, the HEALTHCHECK turning "healthy", a non-root uid;
 #     `docker stop` (SIGTERM) exits 0; a restart keeps the count.
+#  4. Run systemd/visitsd.service under a real systemd in a container with
+#     the image's daemon (check-systemd-live.sh).
 #
 # Host networking is used for build and run (no bridge), so the container
 # listens on a free loopback port picked here, not on 8080.
@@ -106,7 +108,7 @@ inspect '{{json .Config.Entrypoint}}' | grep -q '^\["/' ||
 inspect '{{json .Config.Healthcheck}}' | grep -q healthcheck ||
     fail "image has no HEALTHCHECK"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 base=http://127.0.0.1:$port
 start_container() {
 	$docker start "$name" >/dev/null
@@ -173,6 +175,7 @@ start_container
 expect '200 {"user":"home","visits":2}' \
     "$(req GET /api/visits/home -H "x-api-key: $key")" "GET after restart"
 $docker stop -t 20 "$name" >/dev/null
+"$here/check-systemd-live.sh" "$image"
 log "image size $(inspect '{{.Size}}' | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 # Earlier builds' images: their layers would pile up in the vfs data root.
 $docker image prune -f >/dev/null
