@@ -114,7 +114,7 @@ check-deploy: $(BUILD)/visitsd node-deps
 	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
 	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test tests/deploy/
 
-check-docker:
+check-docker: node-deps
 	@scripts/deps.sh docker
 	tests/deploy/check-docker.sh $(BUILD)/docker
 

@@ -11,7 +11,9 @@
 #     image's own user, and drive it over HTTP: POST, GET, 403 without key,
 #     /healthz, /readyz, the HEALTHCHECK turning "healthy", a non-root uid;
 #     `docker stop` (SIGTERM) exits 0; a restart keeps the count.
-#  4. Run systemd/visitsd.service under a real systemd in a container with
+#  4. Run the image on DynamoDB and SSM against the AWS test peer
+#     (check-docker-aws.sh).
+#  5. Run systemd/visitsd.service under a real systemd in a container with
 #     the image's daemon (check-systemd-live.sh).
 #
 # Host networking is used for build and run (no bridge), so the container
@@ -175,6 +177,11 @@ start_container
 expect '200 {"user":"home","visits":2}' \
     "$(req GET /api/visits/home -H "x-api-key: $key")" "GET after restart"
 $docker stop -t 20 "$name" >/dev/null
+# The same image on DynamoDB and SSM, as on Fargate: the AWS peer of
+# tests/harness (dynalite behind a SigV4-verifying front, SSM, ECS container
+# credentials) on a free loopback port stands in for AWS.
+"$top/tests/deploy/check-docker-aws.sh" "$image"
+
 "$here/check-systemd-live.sh" "$image"
 log "image size $(inspect '{{.Size}}' | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 # Earlier builds' images: their layers would pile up in the vfs data root.
