@@ -659,6 +659,7 @@ config_validate(const struct config *cfg, char *err, size_t errlen)
 {
 	const char *set[3];
 	size_t nset = 0;
+	bool port0;
 
 	if (cfg->listen[0] == '\0') {
 		snprintf(err, errlen, "VISITSD_LISTEN: needs an address");
@@ -669,8 +670,10 @@ config_validate(const struct config *cfg, char *err, size_t errlen)
 		    "minimum 2", cfg->threads);
 		return -1;
 	}
-	if (strcmp(cfg->metrics_listen, cfg->listen) == 0 &&
-	    strcmp(strrchr(cfg->listen, ':'), ":0") != 0) {
+	/* Two listeners on port 0 get two different free ports. */
+	port0 = strlen(cfg->listen) >= 2 &&
+	    strcmp(cfg->listen + strlen(cfg->listen) - 2, ":0") == 0;
+	if (strcmp(cfg->metrics_listen, cfg->listen) == 0 && !port0) {
 		snprintf(err, errlen, "VISITSD_METRICS_LISTEN: same address "
 		    "as VISITSD_LISTEN; leave it empty to serve /metrics "
 		    "there");
@@ -738,7 +741,7 @@ int
 config_from_args(struct config *cfg, int argc, char *argv[],
     char *const envp[], bool *check_only, int *status)
 {
-	static char flags[NSETTINGS][CONFIG_NAME_MAX];
+	char flags[NSETTINGS][CONFIG_NAME_MAX];
 	struct option opts[NSETTINGS + 6];
 	struct pending *todo;
 	const char *file = NULL;
