@@ -156,7 +156,7 @@ main(int argc, char *argv[])
 		keysource_describe(&cfg, src, sizeof(src));
 		if ((set = keysource_load(&cfg, err, sizeof(err))) == NULL)
 			fatalx("cannot load the API key: %s", err);
-		log_info("loaded %zu API key(s) from %s",
+		log_debug("loaded %zu API key(s) from %s",
 		    apikey_set_count(set), src);
 		keyring_replace(keys, set);
 	}
