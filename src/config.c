@@ -51,8 +51,9 @@ static const char *const store_choices[] = { "sqlite", "dynamodb", NULL };
 
 const struct setting config_settings[] = {
 	STR("server", listen, "127.0.0.1:8080", check_listen,
-	    "Address to serve HTTP on: host:port or [v6]:port. Port 0 picks "
-	    "a free port; the startup line says which."),
+	    "Address to serve HTTP on: host:port or [v6]:port; host \"*\" "
+	    "or empty means every IPv4 address. Port 0 picks a free port; "
+	    "the startup line says which."),
 	STR("server", metrics_listen, "", check_metrics_listen,
 	    "Separate address for /metrics (host:port); empty serves "
 	    "/metrics on the main listener."),
@@ -535,13 +536,17 @@ config_split_address(const char *addr, char *host, size_t hostlen,
 			return -1;
 		}
 	}
-	if (n == 0 || n >= hostlen) {
-		snprintf(err, errlen, "\"%s\": %s host", addr,
-		    n == 0 ? "missing" : "overlong");
+	if (n >= hostlen || hostlen < sizeof("0.0.0.0")) {
+		snprintf(err, errlen, "\"%s\": overlong host", addr);
 		return -1;
 	}
 	memcpy(host, h, n);
 	host[n] = '\0';
+	if (addr[0] != '[' && (n == 0 || strcmp(host, "*") == 0)) {
+		/* ":8080" and "*:8080": every IPv4 address. */
+		snprintf(host, hostlen, "0.0.0.0");
+		n = strlen(host);
+	}
 	if (addr[0] == '[' && inet_pton(AF_INET6, host, buf) != 1) {
 		snprintf(err, errlen, "\"%s\": \"%s\" is not an IPv6 address",
 		    addr, host);
@@ -586,6 +591,10 @@ check_metrics_listen(const char *v, char *why, size_t whylen)
 	return check_listen(v, why, whylen);
 }
 
+/*
+ * "*", or origins separated by commas: scheme://host[:port], blanks
+ * around an entry and one trailing "/" tolerated, as api.c reads them.
+ */
 static int
 check_origins(const char *v, char *why, size_t whylen)
 {
@@ -597,6 +606,14 @@ check_origins(const char *v, char *why, size_t whylen)
 	for (;;) {
 		end = strchr(p, ',');
 		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		while (n > 0 && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n > 0 && p[n - 1] == '/')
+			n--;
 		if (strncmp(p, "https://", 8) == 0)
 			host = p + 8;
 		else if (strncmp(p, "http://", 7) == 0)
@@ -607,7 +624,7 @@ check_origins(const char *v, char *why, size_t whylen)
 		    strcspn(host, "/*, \t") < (size_t)(p + n - host)) {
 			snprintf(why, whylen, "\"%.*s\" is not an origin: use "
 			    "\"*\" or scheme://host[:port] entries separated "
-			    "by commas, without paths or spaces", (int)n, p);
+			    "by commas, without paths", (int)n, p);
 			return -1;
 		}
 		if (end == NULL)

@@ -280,11 +280,16 @@ START_TEST(test_strings)
 	ck_assert_int_eq(config_set(&cfg, "allowed_origins",
 	    "https://example.com,http://localhost:3000", err, sizeof(err)), 0);
 	ck_assert_int_eq(config_set(&cfg, "allowed_origins",
-	    "https://example.com/", err, sizeof(err)), -1);
+	    "https://example.com/path", err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "allowed_origins: "
-	    "\"https://example.com/\" is not an origin"));
+	    "\"https://example.com/path\" is not an origin"));
+	/* Blanks around entries and a trailing slash, as api.c reads them. */
 	ck_assert_int_eq(config_set(&cfg, "allowed_origins",
-	    "https://a.com, https://b.com", err, sizeof(err)), -1);
+	    "https://a.com/, https://b.com", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "allowed_origins",
+	    "https://a.com,,https://b.com", err, sizeof(err)), -1);
+	ck_assert_int_eq(config_set(&cfg, "allowed_origins",
+	    "https://a.com https://b.com", err, sizeof(err)), -1);
 	ck_assert_int_eq(config_set(&cfg, "allowed_origins", "example.com",
 	    err, sizeof(err)), -1);
 	ck_assert_int_eq(config_set(&cfg, "allowed_origins", "https://", err,
@@ -304,8 +309,8 @@ END_TEST
 START_TEST(test_addresses)
 {
 	static const char *const good[] = { "127.0.0.1:8080", "[::1]:0",
-	    "0.0.0.0:65535", "localhost:80", "[::]:8080" };
-	static const char *const bad[] = { "::1:80", "127.0.0.1", ":80",
+	    "0.0.0.0:65535", "localhost:80", "[::]:8080", ":80", "*:80" };
+	static const char *const bad[] = { "::1:80", "127.0.0.1", "**:80",
 	    "host:", "host:65536", "host:8o", "[::1]80", "[zz]:80",
 	    "1.2.3.4.5:80", "a_b:80", "[]:80" };
 	struct config cfg;
@@ -330,6 +335,10 @@ START_TEST(test_addresses)
 	    &port, err, sizeof(err)), 0);
 	ck_assert_str_eq(host, "10.0.0.1");
 	ck_assert_int_eq(port, 0);
+	ck_assert_int_eq(config_split_address("*:81", host, sizeof(host),
+	    &port, err, sizeof(err)), 0);
+	ck_assert_str_eq(host, "0.0.0.0");
+	ck_assert_int_eq(port, 81);
 	config_cleanup(&cfg);
 }
 END_TEST
