@@ -103,15 +103,24 @@ test('SIGHUP reloads the key file, keeps the old keys on failure; SIGTERM exits 
     assert.equal(d.log().match(/ info /g).length, 1, 'one startup line at info');
     assert.doesNotMatch(d.log(), /first-key/);
 
+    const status = async (key) =>
+      (await fetch(`http://${d.address}/api/visits/rotation`, { headers: { 'x-api-key': key } })).status;
+    assert.equal(await status('first-key'), 200);
+    assert.equal(await status('second-key'), 403);
+
     writeFileSync(join(dir, 'key.new'), 'second-key, third-key\n', { mode: 0o600 });
     renameSync(join(dir, 'key.new'), keyfile);
     d.child.kill('SIGHUP');
     await waitLog(d, /SIGHUP: loaded 2 API key\(s\)/);
+    assert.equal(await status('first-key'), 403);
+    assert.equal(await status('second-key'), 200);
+    assert.equal(await status('third-key'), 200);
 
     unlinkSync(keyfile);
     d.child.kill('SIGHUP');
     await waitLog(d, /key reload failed, keeping the old keys/);
     assert.equal(d.child.exitCode, null, 'a failed reload must not stop the daemon');
+    assert.equal(await status('second-key'), 200);
 
     const exited = new Promise((r) => d.child.on('exit', (code, sig) => r({ code, sig })));
     d.child.kill('SIGTERM');
