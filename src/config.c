@@ -332,6 +332,7 @@ config_init(struct config *cfg)
 		if (apply(cfg, &config_settings[i], config_settings[i].def, why,
 		    sizeof(why)) == -1)
 			abort();	/* a bad default is a bug in the table */
+	cfg->unknown_env = xstrdup("");
 }
 
 void
@@ -346,6 +347,7 @@ config_cleanup(struct config *cfg)
 		    s->type == T_ENUM)
 			free_string(str_field(cfg, s), s->type == T_SECRET);
 	}
+	free_string(&cfg->unknown_env, false);
 }
 
 int
@@ -479,6 +481,19 @@ config_load_file(struct config *cfg, const char *path, char *err,
 	return st.failed ? -1 : 0;
 }
 
+/* Add the n-byte name to cfg->unknown_env, comma-separated. */
+static void
+note_unknown(struct config *cfg, const char *name, size_t n)
+{
+	size_t old = strlen(cfg->unknown_env);
+	char *p;
+
+	if ((p = realloc(cfg->unknown_env, old + n + 3)) == NULL)
+		abort();
+	snprintf(p + old, n + 3, "%s%.*s", old > 0 ? ", " : "", (int)n, name);
+	cfg->unknown_env = p;
+}
+
 int
 config_load_env(struct config *cfg, char *const envp[], char *err,
     size_t errlen)
@@ -497,8 +512,7 @@ config_load_env(struct config *cfg, char *const envp[], char *err,
 		} else
 			name[0] = '\0';
 		if (lookup(name) == NULL) {
-			fprintf(stderr, "visitsd: warning: %.*s is not a "
-			    "setting; ignored\n", (int)(eq - envp[i]), envp[i]);
+			note_unknown(cfg, envp[i], (size_t)(eq - envp[i]));
 			continue;
 		}
 		if (config_set(cfg, name, eq + 1, err, errlen) == -1)

@@ -62,6 +62,9 @@ struct config {
 	int	 aws_connect_timeout_ms;	/* VISITSD_AWS_CONNECT_TIMEOUT_MS */
 	int	 aws_request_timeout_ms;	/* VISITSD_AWS_REQUEST_TIMEOUT_MS */
 	int	 ssm_startup_timeout;	/* VISITSD_SSM_STARTUP_TIMEOUT, s */
+
+	/* Not a setting: unknown VISITSD_* names seen, "A, B" or "". */
+	char	*unknown_env;
 };
 
 /* Fill cfg with the built-in defaults.  Free with config_cleanup. */
@@ -92,8 +95,9 @@ int	config_load_file(struct config *cfg, const char *path, char *err,
 
 /*
  * Apply every VISITSD_* variable of envp (NULL-terminated, borrowed).  An
- * unknown VISITSD_* name is a warning on stderr, not an error.  Returns 0,
- * or -1 with "VISITSD_NAME: <why>" in err.
+ * unknown VISITSD_* name is not an error: it is added to cfg->unknown_env
+ * for the caller to warn about once logging is up.  Returns 0, or -1 with
+ * "VISITSD_NAME: <why>" in err.
  */
 int	config_load_env(struct config *cfg, char *const envp[], char *err,
 	    size_t errlen);
@@ -106,7 +110,7 @@ int	config_load_env(struct config *cfg, char *const envp[], char *err,
  * with the process exit status in *status: 0 after --help, --version and
  * the doc printers, EX_CONFIG_EXIT after a bad value, a bad flag or an
  * unreadable file, with the reason printed on stderr.  *check_only is set
- * by -n.  Warnings (an unknown VISITSD_* variable) go to stderr too.
+ * by -n.
  */
 int	config_from_args(struct config *cfg, int argc, char *argv[],
 	    char *const envp[], bool *check_only, int *status);

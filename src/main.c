@@ -128,6 +128,9 @@ main(int argc, char *argv[])
 	}
 	log_init(log_level_parse(cfg.log_level),
 	    log_format_parse(cfg.log_format));
+	if (cfg.unknown_env[0] != '\0')
+		log_warnx("ignoring environment variables that are not "
+		    "settings: %s", cfg.unknown_env);
 	if (check_only) {
 		puts("configuration OK");
 		config_cleanup(&cfg);

@@ -166,6 +166,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(cfg.dynamodb_table, "visits");
 	ck_assert_str_eq(cfg.dynamodb_key_attribute, "user");
 	ck_assert_str_eq(cfg.dynamodb_count_attribute, "visits");
+	ck_assert_str_eq(cfg.unknown_env, "");
 	ck_assert_int_eq(cfg.aws_connect_timeout_ms, 1000);
 	ck_assert_int_eq(cfg.aws_request_timeout_ms, 3000);
 	ck_assert_int_eq(cfg.ssm_startup_timeout, 60);
@@ -465,6 +466,10 @@ START_TEST(test_env)
 	ck_assert_int_eq(config_load_env(&cfg, env, err, sizeof(err)), 0);
 	ck_assert_int_eq(cfg.threads, 6);
 	ck_assert_str_eq(cfg.log_level, "debug");
+	ck_assert_str_eq(cfg.unknown_env, "VISITSD_NOT_A_SETTING");
+	ck_assert_int_eq(config_load_env(&cfg, env, err, sizeof(err)), 0);
+	ck_assert_str_eq(cfg.unknown_env, "VISITSD_NOT_A_SETTING, "
+	    "VISITSD_NOT_A_SETTING");
 	ck_assert_int_eq(config_load_env(&cfg, bad, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "VISITSD_THREADS: 1 is below the minimum 2");
 	config_cleanup(&cfg);

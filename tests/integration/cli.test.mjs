@@ -44,6 +44,13 @@ test('a bad value exits 78 naming the key and why', () => {
   assert.equal(r.status, 78);
 });
 
+test('an unknown VISITSD_* variable is a warning, not an error', () => {
+  const r = run(['-n', '--auth=none'], { VISITSD_THREADZ: '8', VISITSD_LOG_FORMAT: 'text' });
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, 'configuration OK\n');
+  assert.match(r.stderr, / warn ignoring environment variables that are not settings: VISITSD_THREADZ\n/);
+});
+
 test('no key source and no opt-out refuses to start, saying how', () => {
   const r = run([]);
   assert.equal(r.status, 78);
