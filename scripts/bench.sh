@@ -60,6 +60,7 @@ wrk.headers["x-api-key"] = "$key"
 EOF
 
 echo "visitsd bench: $(uname -m), $(nproc) CPU, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
 echo "store sqlite at ${VISITSD_SQLITE_PATH:-$tmp/visits.db} ($(df -T "$tmp" | awk 'NR == 2 { print $2 }')), wrk -t$wthreads -d$duration"
 
 # Run wrk; print "METHOD c=N  R req/s  (E errors, X non-2xx)"; add POSTs.
@@ -67,7 +68,9 @@ posts=0
 run() {
 	method=$1 c=$2
 	lua=$tmp/$(echo "$method" | tr 'A-Z' 'a-z').lua
-	wrk -t"$wthreads" -c"$c" -d"$duration" -s "$lua" "$url" >"$tmp/wrk" 2>&1 ||
+	t=$wthreads
+	[ "$c" -lt "$t" ] && t=$c	# wrk needs a connection per thread
+	wrk -t"$t" -c"$c" -d"$duration" -s "$lua" "$url" >"$tmp/wrk" 2>&1 ||
 	    { cat "$tmp/wrk" >&2; exit 1; }
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk")
 	total=$(awk '/requests in/ { print $1 }' "$tmp/wrk")
@@ -87,5 +90,6 @@ for c in $conns; do
 	run GET "$c"
 done
 
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 count=$(curl -s -H "x-api-key: $key" "$url" | sed -n 's/.*"visits":\([0-9]*\).*/\1/p')
 echo "count after the run: $count (wrk saw $posts POSTs answered; requests cut off by wrk's deadline may add a few)"
