@@ -82,6 +82,7 @@ struct aws_client {
 	bool		 stopping, exited;
 	/* Client thread only: */
 	struct xfer	*delayed;	/* waiting for their backoff */
+	int		 active;	/* easy handles in the multi handle */
 	struct aws_retry_quota quota;
 	atomic_long	 skew;		/* seconds to add to our clock */
 };
@@ -472,7 +473,9 @@ attempt_start(struct xfer *x)
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
 		attempt_cleanup(x);
 		finish(x, AWS_UNAVAILABLE, "curl_multi_add_handle failed");
+		return;
 	}
+	c->active++;
 }
 
 static enum aws_transport
@@ -616,7 +619,7 @@ run(void *p)
 		c->queue_tail = &c->queue;
 		stopping = c->stopping;
 		if (stopping && batch == NULL && c->delayed == NULL &&
-		    running == 0)
+		    c->active == 0)
 			c->exited = true;
 		pthread_mutex_unlock(&c->lock);
 		if (c->exited)
@@ -626,15 +629,18 @@ run(void *p)
 			x->next = NULL;
 			attempt_start(x);
 		}
-		next = run_delayed(c, stopping);
+		run_delayed(c, stopping);
 		curl_multi_perform(c->multi, &running);
 		while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 			    (char **)&x);
+			c->active--;
 			attempt_done(c, x, msg->data.result);
 		}
+		/* Completions may have scheduled retries: wake up for them. */
+		next = run_delayed(c, stopping);
 		timeout = 1000;
 		if (curl_multi_timeout(c->multi, &curl_to) == CURLM_OK &&
 		    curl_to >= 0 && curl_to < timeout)
