@@ -4,6 +4,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { startHarness } from '../harness/client.mjs';
 
 let h;
@@ -78,6 +81,16 @@ test('a correctly signed request reaches dynalite: CreateTable, UpdateItem, GetI
   assert.equal(c.ops.UpdateItem.bySource.static, 2);
   assert.equal(c.ops.CreateTable.applied, 1);
 });
+
+test('a request signed by libcurl (the signer visitsd sends with) is accepted too',
+  { skip: !existsSync('/usr/bin/curl') && 'no /usr/bin/curl' }, async () => {
+    const { stdout } = await promisify(execFile)('/usr/bin/curl', [
+      '-sS', '--aws-sigv4', `aws:amz:${h.region}:dynamodb`, '--user', `${h.accessKeyId}:${h.secretAccessKey}`,
+      '-H', 'content-type: application/x-amz-json-1.0', '-H', 'x-amz-target: DynamoDB_20120810.DescribeTable',
+      '--data-binary', JSON.stringify({ TableName: h.table }), h.endpoint + '/',
+    ]);
+    assert.equal(JSON.parse(stdout).Table.TableStatus, 'ACTIVE');
+  });
 
 test('a wrong secret is refused with InvalidSignatureException and not applied', async () => {
   await h.resetCounters();
@@ -328,4 +341,24 @@ test('faults apply only to their operation and count; GetParameter can be thrott
   }
   const ok = await h.call('AmazonSSM.GetParameter', { Name: h.parameter, WithDecryption: true });
   assert.equal(ok.status, 200);
+});
+
+test('credential endpoints take faults too: a failed fetch, then the next one works', async () => {
+  await h.fault('ContainerCredentials', '500');
+  const failed = await fetch(h.containerFullUri, { headers: { authorization: h.containerToken } });
+  assert.equal(failed.status, 500);
+  await h.fault('IMDS', 'reset-before');
+  await assert.rejects(fetch(`${h.imdsEndpoint}/latest/api/token`, {
+    method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' },
+  }));
+  assert.ok((await containerCredentials()).accessKeyId);
+  assert.ok(await imdsToken());
+});
+
+test('concurrent UpdateItems on one key are atomic in dynalite: distinct counts 1..n', async () => {
+  const n = 200;
+  const answers = await Promise.all(Array.from({ length: n }, () => incr('burst')));
+  const counts = answers.map((r) => Number(r.body.Attributes.visits.N)).sort((a, b) => a - b);
+  assert.deepEqual(counts, Array.from({ length: n }, (_, i) => i + 1));
+  assert.equal(await count('burst'), n);
 });
