@@ -83,3 +83,10 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/src/main.d
+
+# Generated configuration docs (src/config.c's table); the config unit
+# tests fail when the committed files are stale.
+.PHONY: config-docs
+config-docs: $(BUILD)/visitsd
+	$(BUILD)/visitsd --config-markdown > docs/configuration.md
+	$(BUILD)/visitsd --config-example > config.example.ini
