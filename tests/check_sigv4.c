@@ -415,7 +415,8 @@ START_TEST(doc_iam_list_users_sign)
 	    "AWS4-HMAC-SHA256 "
 	    "Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
 	    "SignedHeaders=content-type;host;x-amz-date, "
-	    "Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
+	    "Signature="
+	    "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
 	ck_assert_str_eq(out.content_sha256,
 	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
