@@ -54,6 +54,7 @@
 
 #define ADDR_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
 #define LOG_PATH_MAX	256
+#define DISCARD_MAX	(64 * 1024)	/* body past max_body read, dropped */
 #define CT_JSON		"application/json"
 #define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
 
@@ -98,7 +99,6 @@ struct req {
 	int			 refs;
 	bool			 done;		/* store callback ran */
 	bool			 suspended;
-	bool			 abandoned;	/* resumed by shutdown */
 	enum store_result	 res;
 	uint64_t		 count;
 
@@ -367,9 +367,8 @@ start_store(struct req *r, const char *op)
 		pthread_mutex_unlock(&r->mu);
 		return MHD_YES;
 	}
-	r->abandoned = !r->done;
 	pthread_mutex_unlock(&r->mu);
-	return finish(r);
+	return finish(r);		/* done, or abandoned: 503 */
 }
 
 static enum MHD_Result
@@ -443,10 +442,17 @@ handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
+		/*
+		 * MHD 0.9.75 cannot queue an answer in the middle of an upload:
+		 * discard the excess and answer 413 at the end, unless the body
+		 * goes on far past the limit -- then close the connection.
+		 */
 		r->body += *upload_data_size;
 		*upload_data_size = 0;
 		if (r->body > l->h->max_body)
 			r->too_large = true;
+		if (r->body > l->h->max_body + DISCARD_MAX)
+			return MHD_NO;
 		return MHD_YES;
 	}
 	if (r->status != 0)
@@ -702,6 +708,8 @@ int
 http_shutdown(struct http *h, int timeout_s)
 {
 	struct timespec deadline;
+	struct req **left;
+	size_t nleft = 0;
 
 	if (h->shut)
 		return h->abandoned;
@@ -724,16 +732,29 @@ http_shutdown(struct http *h, int timeout_s)
 	 */
 	atomic_store(&h->abandoning, true);
 	h->abandoned = h->inflight;
+	left = xcalloc((size_t)h->inflight + 1, sizeof(*left));
 	for (struct req *r = h->reqs; r != NULL; r = r->next) {
 		pthread_mutex_lock(&r->mu);
 		if (r->suspended) {
-			r->suspended = false;
-			r->abandoned = true;
-			MHD_resume_connection(r->conn);
+			r->refs++;
+			left[nleft++] = r;
 		}
 		pthread_mutex_unlock(&r->mu);
 	}
 	pthread_mutex_unlock(&h->mu);
+	/* Resumed without h->mu held, as the store callback does. */
+	for (size_t i = 0; i < nleft; i++) {
+		struct req *r = left[i];
+
+		pthread_mutex_lock(&r->mu);
+		if (r->suspended) {
+			r->suspended = false;
+			MHD_resume_connection(r->conn);
+		}
+		pthread_mutex_unlock(&r->mu);
+		req_unref(r);
+	}
+	free(left);
 	if (h->abandoned > 0)
 		log_warnx("http: %d request(s) abandoned at shutdown",
 		    h->abandoned);
