@@ -364,6 +364,30 @@ START_TEST(clock_skew_is_corrected)
 }
 END_TEST
 
+/*
+ * A refused connection never carried the request: retried, and finally
+ * "unavailable" (not applied), never "unknown".  Port 1 on loopback is
+ * closed.
+ */
+START_TEST(refused_connection_is_not_an_unknown_outcome)
+{
+	struct config cfg;
+	struct store *s;
+	char why[512];
+	uint64_t v;
+
+	setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1", 1);
+	config_init(&cfg);
+	s = store_dynamodb_new(&cfg, why, sizeof(why));
+	config_cleanup(&cfg);
+	unsetenv("AWS_ENDPOINT_URL_DYNAMODB");
+	ck_assert_msg(s != NULL, "%s", why);
+	ck_assert_int_eq(increment_sync(s, "n", &v), STORE_UNAVAILABLE);
+	ck_assert_int_eq(get_sync(s, "n", &v), STORE_UNAVAILABLE);
+	store_free(s);
+}
+END_TEST
+
 Suite *suite_store_dynamodb(void)
 {
 	Suite *s = suite_create("store_dynamodb");
@@ -377,6 +401,7 @@ Suite *suite_store_dynamodb(void)
 	tcase_add_test(tc, reads_retry_transient_errors);
 	tcase_add_test(tc, check_missing_table_is_unavailable);
 	tcase_add_test(tc, clock_skew_is_corrected);
+	tcase_add_test(tc, refused_connection_is_not_an_unknown_outcome);
 	suite_add_tcase(s, tc);
 	return s;
 }
