@@ -5,20 +5,24 @@
  * A key file is read whole (it is small: a few keys, at most 64 KiB),
  * parsed, and the buffer wiped.  The file is opened fresh on every call so
  * that SIGHUP picks up a file replaced by rename, as secret managers and
- * editors write them.  Not here: the keyring swap (apikey.c) and the SSM
- * call (the AWS backend).
+ * editors write them.  An SSM parameter is fetched through aws/ssm.c,
+ * with bounded retries at startup.  Not here: the keyring swap (apikey.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "apikey.h"
+#include "aws/ssm.h"
 #include "config.h"
 #include "keysource.h"
 #include "log.h"
@@ -105,13 +109,66 @@ done:
 	return set;
 }
 
-/* The AWS backend replaces this with a GetParameter call. */
+/*
+ * An SSM parameter (GetParameter, WithDecryption).  The first successful
+ * load of the process is startup: until then transient failures
+ * (throttling, network, 5xx, credentials not available yet) are retried
+ * with exponential backoff (1 s doubling to 16 s) for up to
+ * cfg->ssm_startup_timeout seconds, so the daemon may start before the
+ * network or the task role is ready; a permanent failure
+ * (ParameterNotFound, AccessDeniedException) ends at once.  Later loads
+ * (SIGHUP) make one fetch, with the AWS client's own retries; on failure
+ * the caller keeps the old keys.  Only the main thread loads keys.
+ */
+static bool parameter_loaded;
+
+static uint64_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
 static struct apikey_set *
 load_parameter(const struct config *cfg, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "API key parameter %s: SSM parameters need the "
-	    "AWS backend", cfg->api_key_parameter);
-	return NULL;
+	const char *name = cfg->api_key_parameter;
+	struct apikey_set *set;
+	uint64_t deadline = mono_s() + (uint64_t)cfg->ssm_startup_timeout;
+	unsigned delay = 1;
+	char why[512];
+	char *value;
+	int retryable;
+
+	for (;;) {
+		value = ssm_fetch(name, cfg->aws_connect_timeout_ms,
+		    cfg->aws_request_timeout_ms, &retryable, why, sizeof(why));
+		if (value != NULL)
+			break;
+		if (parameter_loaded || !retryable ||
+		    mono_s() + delay > deadline) {
+			snprintf(err, errlen, "API key parameter %s: %s%s", name,
+			    why, parameter_loaded || !retryable ? "" :
+			    " (gave up after VISITSD_SSM_STARTUP_TIMEOUT)");
+			return NULL;
+		}
+		log_warnx("API key parameter %s: %s; retrying in %us", name,
+		    why, delay);
+		sleep(delay);
+		if (delay < 16)
+			delay *= 2;
+	}
+	set = apikey_set_parse(value, why, sizeof(why));
+	OPENSSL_cleanse(value, strlen(value));
+	free(value);
+	if (set == NULL) {
+		snprintf(err, errlen, "API key parameter %s: %s", name, why);
+		return NULL;
+	}
+	parameter_loaded = true;
+	return set;
 }
 
 struct apikey_set *

@@ -20,6 +20,7 @@
 /* Adding a backend to the contract is one line here. */
 static const struct store_fixture *const backends[] = {
 	&store_fixture_sqlite,
+	&store_fixture_dynamodb,
 };
 
 #define NBACKENDS	(sizeof(backends) / sizeof(backends[0]))

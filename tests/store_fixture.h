@@ -30,6 +30,7 @@ struct store_fixture {
 };
 
 extern const struct store_fixture store_fixture_sqlite;
+extern const struct store_fixture store_fixture_dynamodb;
 
 /* One operation's completion, as seen from any thread. */
 struct waiter {
