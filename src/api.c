@@ -1,0 +1,375 @@
+/*
+ * api: routing, id validation, CORS, status mapping and JSON bodies.
+ *
+ * The order of the checks is the contract: an unknown path is 404 and a
+ * method the route does not have is 405 (with Allow) before anything else;
+ * a CORS preflight (OPTIONS) needs no key; then a missing or wrong key is
+ * 403 exactly as API Gateway answers it, before the id is even looked at,
+ * so a caller without a key learns nothing about ids; then a bad id is 400.
+ *
+ * The percent-decoder is our own because the libraries at hand (curl's and
+ * libmicrohttpd's) leave a malformed escape in place instead of refusing
+ * it, and an id must have exactly one spelling.
+ *
+ * Not here: headers, sockets, the store (http.c does those).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "log.h"
+
+#define VISITS_PREFIX	"/api/visits"
+
+struct api_cors {
+	bool	  any;			/* "*" */
+	size_t	  count;
+	char	**origins;
+};
+
+const char *
+api_route_name(enum api_route route)
+{
+	switch (route) {
+	case API_ROUTE_VISITS:
+		return "visits";
+	case API_ROUTE_HEALTHZ:
+		return "healthz";
+	case API_ROUTE_READYZ:
+		return "readyz";
+	case API_ROUTE_METRICS:
+		return "metrics";
+	case API_ROUTE_NOT_FOUND:
+		break;
+	}
+	return "not_found";
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+api_percent_decode(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	if (outlen == 0)
+		return -1;
+	for (i = 0; i < inlen; i++) {
+		char c = in[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (inlen - i < 3)
+				return -1;
+			if ((hi = hexval(in[i + 1])) < 0 ||
+			    (lo = hexval(in[i + 2])) < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static bool
+id_char(unsigned char c)
+{
+	return isascii(c) && (isalnum(c) || c == '.' || c == '_' ||
+	    c == '~' || c == '-');
+}
+
+int
+api_id_parse(const char *raw, size_t rawlen, char *out, const char **why)
+{
+	/* One byte over the limit and the NUL: a longer id does not fit. */
+	char buf[API_ID_MAX + 2];
+	int n;
+
+	if (rawlen == 0) {
+		*why = "missing id: use /api/visits/{id}";
+		return -1;
+	}
+	if (memchr(raw, '/', rawlen) != NULL) {
+		*why = "invalid id: it must not contain '/'";
+		return -1;
+	}
+	for (size_t i = 0; i < rawlen; i++)
+		if (raw[i] == '%' && (rawlen - i < 3 ||
+		    hexval(raw[i + 1]) < 0 || hexval(raw[i + 2]) < 0)) {
+			*why = "invalid id: malformed percent-escape";
+			return -1;
+		}
+	/* Escapes are well-formed now, so -1 can only mean "too long". */
+	n = api_percent_decode(raw, rawlen, buf, sizeof(buf));
+	if (n < 0 || n > API_ID_MAX) {
+		*why = "invalid id: longer than 128 characters";
+		return -1;
+	}
+	if (n == 0) {
+		*why = "missing id: use /api/visits/{id}";
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		if (!id_char((unsigned char)buf[i])) {
+			*why = buf[i] == '/' ?
+			    "invalid id: it must not contain '/'" :
+			    "invalid id: use 1 to 128 of A-Z a-z 0-9 . _ ~ -";
+			return -1;
+		}
+	if (strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0) {
+		*why = "invalid id: '.' and '..' are not ids";
+		return -1;
+	}
+	memcpy(out, buf, (size_t)n + 1);
+	return 0;
+}
+
+static void
+answer(struct api_decision *d, int status, const char *message)
+{
+	d->action = API_ANSWER;
+	d->status = status;
+	d->message = message;
+}
+
+static bool
+is(const char *method, const char *name)
+{
+	return strcmp(method, name) == 0;
+}
+
+void
+api_decide(const struct api_options *opt, const char *method,
+    const char *path, bool key_ok, struct api_decision *d)
+{
+	const char *raw = NULL, *why;
+
+	memset(d, 0, sizeof(*d));
+	d->route = API_ROUTE_NOT_FOUND;
+	if (opt->metrics_only) {
+		if (strcmp(path, "/metrics") == 0)
+			d->route = API_ROUTE_METRICS;
+		else if (strcmp(path, "/healthz") == 0)
+			d->route = API_ROUTE_HEALTHZ;
+	} else if (strncmp(path, VISITS_PREFIX "/",
+	    sizeof(VISITS_PREFIX)) == 0) {
+		d->route = API_ROUTE_VISITS;
+		raw = path + sizeof(VISITS_PREFIX);
+	} else if (strcmp(path, VISITS_PREFIX) == 0) {
+		d->route = API_ROUTE_VISITS;
+		raw = "";
+	} else if (strcmp(path, "/healthz") == 0)
+		d->route = API_ROUTE_HEALTHZ;
+	else if (strcmp(path, "/readyz") == 0)
+		d->route = API_ROUTE_READYZ;
+	else if (strcmp(path, "/metrics") == 0 && opt->metrics_here)
+		d->route = API_ROUTE_METRICS;
+
+	switch (d->route) {
+	case API_ROUTE_NOT_FOUND:
+		answer(d, 404, "Not Found");
+		return;
+	case API_ROUTE_VISITS:
+		if (!is(method, "GET") && !is(method, "POST") &&
+		    !is(method, "OPTIONS")) {
+			d->allow = API_CORS_METHODS;
+			answer(d, 405, "Method Not Allowed");
+			return;
+		}
+		if (is(method, "OPTIONS")) {
+			d->preflight = true;
+			d->allow = API_CORS_METHODS;
+			answer(d, 204, NULL);
+			return;
+		}
+		if (!key_ok && !opt->auth_none) {
+			answer(d, 403, "Forbidden");
+			return;
+		}
+		if (api_id_parse(raw, strlen(raw), d->id, &why) == -1) {
+			answer(d, 400, why);
+			return;
+		}
+		d->action = is(method, "POST") || opt->get_increments ?
+		    API_INCREMENT : API_GET;
+		return;
+	case API_ROUTE_HEALTHZ:
+	case API_ROUTE_READYZ:
+	case API_ROUTE_METRICS:
+		if (!is(method, "GET") && !is(method, "HEAD")) {
+			d->allow = "GET, HEAD";
+			answer(d, 405, "Method Not Allowed");
+			return;
+		}
+		d->action = d->route == API_ROUTE_HEALTHZ ? API_HEALTHZ :
+		    d->route == API_ROUTE_READYZ ? API_READYZ : API_METRICS;
+		return;
+	}
+}
+
+/* scheme://host[:port], nothing after; lowercase letters not required. */
+static bool
+origin_well_formed(const char *s)
+{
+	const char *p = strstr(s, "://");
+
+	if (p == NULL || p == s || p[3] == '\0')
+		return false;
+	for (const char *q = s; q < p; q++)
+		if (!isalpha((unsigned char)*q) && *q != '+' && *q != '-' &&
+		    *q != '.')
+			return false;
+	for (p += 3; *p != '\0'; p++)
+		if (*p == '/' || *p == '?' || *p == '#' || *p == ',' ||
+		    isspace((unsigned char)*p))
+			return false;
+	return true;
+}
+
+struct api_cors *
+api_cors_new(const char *allowed, char *err, size_t errlen)
+{
+	struct api_cors *c;
+	const char *p, *end, *start;
+	size_t max = 1;
+
+	for (p = allowed; *p != '\0'; p++)
+		if (*p == ',')
+			max++;
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    (c->origins = calloc(max, sizeof(*c->origins))) == NULL) {
+		log_error("api: out of memory");
+		abort();
+	}
+	for (p = allowed; ; p = end + 1) {
+		char *o;
+		size_t len;
+
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		for (start = p; start < end && isspace((unsigned char)*start);)
+			start++;
+		len = (size_t)(end - start);
+		while (len > 0 && isspace((unsigned char)start[len - 1]))
+			len--;
+		if (len > 0 && start[len - 1] == '/')
+			len--;			/* "https://a.example/" */
+		if (len == 1 && *start == '*')
+			c->any = true;
+		else if (len > 0) {
+			if ((o = strndup(start, len)) == NULL) {
+				log_error("api: out of memory");
+				abort();
+			}
+			c->origins[c->count++] = o;
+			if (!origin_well_formed(o)) {
+				snprintf(err, errlen, "\"%s\" is not an origin "
+				    "(scheme://host[:port])", o);
+				api_cors_free(c);
+				return NULL;
+			}
+		}
+		if (*end == '\0')
+			break;
+	}
+	return c;
+}
+
+void
+api_cors_free(struct api_cors *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->count; i++)
+		free(c->origins[i]);
+	free(c->origins);
+	free(c);
+}
+
+const char *
+api_cors_allow_origin(const struct api_cors *c, const char *origin,
+    bool *vary)
+{
+	*vary = false;
+	if (c->any)
+		return origin != NULL ? "*" : NULL;
+	if (c->count == 0)
+		return NULL;
+	*vary = true;
+	if (origin == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->count; i++)
+		if (strcasecmp(c->origins[i], origin) == 0)
+			return origin;
+	return NULL;
+}
+
+int
+api_store_status(enum store_result res, const char **message)
+{
+	switch (res) {
+	case STORE_OK:
+		*message = NULL;
+		return 200;
+	case STORE_UNAVAILABLE:
+		*message = "The counter store is unavailable; "
+		    "retry later.";
+		return 503;
+	case STORE_UNKNOWN_OUTCOME:
+		*message = "The counter store did not confirm the visit; "
+		    "retry later.";
+		return 503;
+	case STORE_ERROR:
+		break;
+	}
+	*message = "The counter store failed; retry later.";
+	return 503;
+}
+
+static char *
+dump(json_t *obj)
+{
+	char *s;
+
+	if (obj == NULL || (s = json_dumps(obj, JSON_COMPACT)) == NULL) {
+		log_error("api: out of memory");
+		abort();
+	}
+	json_decref(obj);
+	return s;
+}
+
+char *
+api_json_visits(const char *id, uint64_t count)
+{
+	json_int_t n = count > (uint64_t)INT64_MAX ?
+	    (json_int_t)INT64_MAX : (json_int_t)count;
+
+	return dump(json_pack("{s:s, s:I}", "user", id, "visits", n));
+}
+
+char *
+api_json_message(const char *message)
+{
+	return dump(json_pack("{s:s}", "message", message));
+}
