@@ -41,6 +41,7 @@ struct sigv4_params {
 	const char	*service;		/* "dynamodb", "ssm" */
 	time_t		 now;			/* signing time, UTC seconds */
 	bool		 normalize_path;	/* true for all but S3 */
+	bool		 sign_body_hash;	/* add, sign x-amz-content-sha256 */
 };
 
 /* Cached derived key; zero-initialise, sigv4_key_cache_cleanup wipes it. */
@@ -52,11 +53,15 @@ struct sigv4_key_cache {
 	bool		 valid;
 };
 
-/* The headers sigv4_sign adds to the request: values are NUL-terminated. */
+/*
+ * The headers sigv4_sign adds to the request: values are NUL-terminated.
+ * content_sha256 is always filled in; the caller sends it as
+ * x-amz-content-sha256 only when params->sign_body_hash asked for it signed.
+ */
 struct sigv4_signed {
 	char	amz_date[17];		/* X-Amz-Date: 20150830T123600Z */
 	char	content_sha256[65];	/* hex SHA-256 of the body */
-	char	authorization[512];	/* Authorization: AWS4-HMAC-SHA256 ... */
+	char	authorization[1024];	/* Authorization: AWS4-HMAC-SHA256 ... */
 	/* X-Amz-Security-Token: params->session_token when not NULL. */
 };
 
@@ -64,10 +69,16 @@ void	sigv4_key_cache_init(struct sigv4_key_cache *);
 void	sigv4_key_cache_cleanup(struct sigv4_key_cache *);
 
 /*
- * Sign req: computes X-Amz-Date from params->now and signs the request's
- * headers plus x-amz-date (and x-amz-security-token when a session token is
- * given), which the caller then sends along with out->authorization.
- * cache may be NULL.  Returns 0, or -1 with the reason in err.
+ * Sign req: computes X-Amz-Date from params->now and signs every header of
+ * req plus x-amz-date, x-amz-security-token when a session token is given
+ * and x-amz-content-sha256 when params->sign_body_hash is set; the caller
+ * then sends those along with out->authorization.  req must not already hold
+ * any of them nor an Authorization header, and should hold only headers that
+ * reach the server unchanged (host, content-type, x-amz-target: not
+ * user-agent or anything a proxy may rewrite).  The path is normalized when
+ * params->normalize_path and always percent-encoded once more (double
+ * encoding, as every service but S3 expects).  cache may be NULL; it is
+ * thread-safe.  Returns 0, or -1 with the reason in err (never a secret).
  */
 int	sigv4_sign(const struct sigv4_request *req,
 	    const struct sigv4_params *params, struct sigv4_key_cache *cache,
@@ -82,11 +93,11 @@ char	*sigv4_canonical_request(const struct sigv4_request *req,
 	    bool normalize_path);
 char	*sigv4_string_to_sign(const char *canonical_request, time_t now,
 	    const char *region, const char *service);
-/* out receives the 32-byte signing key. */
-void	 sigv4_signing_key(const char *secret, time_t now, const char *region,
+/* out receives the 32-byte signing key; 0, or -1 if OpenSSL failed. */
+int	 sigv4_signing_key(const char *secret, time_t now, const char *region,
 	    const char *service, unsigned char out[32]);
-/* hex HMAC-SHA256(key, string_to_sign) into out (65 bytes). */
-void	 sigv4_signature(const unsigned char key[32],
+/* hex HMAC-SHA256(key, string_to_sign) into out (65 bytes); 0 or -1. */
+int	 sigv4_signature(const unsigned char key[32],
 	    const char *string_to_sign, char out[65]);
 
 #endif
