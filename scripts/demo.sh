@@ -15,11 +15,16 @@ api=${DEMO_API:-127.0.0.1:8080}
 web=${DEMO_WEB:-127.0.0.1:8081}
 keyfile=var/dev-api-key
 
+# The key scheme of scripts/run-dev.sh (make run), so both share one key.
+umask 077
 mkdir -p var
+chmod 700 var
 if [ ! -s "$keyfile" ]; then
-	(umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$keyfile")
+	od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$keyfile.tmp"
+	echo >> "$keyfile.tmp"
+	mv "$keyfile.tmp" "$keyfile"
 fi
-key=$(cat "$keyfile")
+key=$(tr -d ' \n' < "$keyfile")
 
 python3 -m http.server --bind "${web%:*}" --directory web "${web##*:}" \
     >var/demo-web.log 2>&1 &
@@ -36,6 +41,7 @@ visitsd demo: open this address in a browser (Ctrl-C here to stop):
    the script-tag variant is at /example/script-tag.html with the same query)
 
 MSG
+unset VISITSD_API_KEY VISITSD_API_KEY_PARAMETER
 VISITSD_LISTEN=$api \
 VISITSD_ALLOWED_ORIGINS=http://$web \
 VISITSD_STORE=sqlite \
