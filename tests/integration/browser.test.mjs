@@ -8,6 +8,7 @@
 // example page is saved to build/screenshots/example.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -231,6 +232,33 @@ test('a wrong key shows the placeholder and the console names the 403, not CORS'
   assert.deepEqual(tab.console.filter((m) => /CORS|Access-Control/i.test(m)), []);
   assert.deepEqual(tab.errors, []);
   assert.equal(await tab.page.textContent('h1'), 'visitsd example');
+  assert.equal(await serverCount(user), 0);
+});
+
+test('a store failure shows the placeholder and the console names the 503', { timeout: 60000 }, async (t) => {
+  const user = freshUser('locked');
+  // Another process (the sqlite3 shell) holds the write lock past visitsd's
+  // busy timeout, so the count cannot be stored.
+  const shell = spawn('sqlite3', [daemon.sqlitePath], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const closed = new Promise((resolve) => shell.on('close', resolve));
+  t.after(() => shell.kill());
+  await new Promise((resolve, reject) => {
+    shell.on('error', reject);
+    shell.stdout.setEncoding('utf8').on('data', (c) => { if (c.includes('locked')) resolve(); });
+    shell.stdin.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
+  });
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ user, timeout: '30000' }));
+  const shown = await counter(tab.page);
+  shell.stdin.end('ROLLBACK;\n');
+  assert.deepEqual(shown, { text: PLACEHOLDER, state: 'error' });
+
+  const messages = clientMessages(tab);
+  assert.equal(messages.length, 1, `client messages: ${JSON.stringify(tab.console)}`);
+  assert.match(messages[0], /^visitsd: 503 Service Unavailable\b/);
+  assert.deepEqual(tab.console.filter((m) => /CORS|Access-Control/i.test(m)), []);
+  assert.deepEqual(tab.errors, []);
+  await closed;
   assert.equal(await serverCount(user), 0);
 });
 
