@@ -13,7 +13,7 @@ set -eu
 
 build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
-check="$build check curl nodejs npm chromium systemd wrk"
+check="$build check curl nodejs npm chromium systemd wrk sqlite3"
 docker="$check debootstrap docker.io"
 
 case "${1:-build}" in

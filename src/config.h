@@ -7,8 +7,19 @@
  * are all derived from it so they cannot drift.  Precedence, lowest first:
  * built-in defaults < INI file (-c FILE) < environment VISITSD_* < flags.
  *
- * Enumerated settings are kept as their validated string ("sqlite"); the
- * consumers compare with strcmp.  Strings are owned by struct config.
+ * Enumerated settings are kept as their validated, lower-case string
+ * ("sqlite"); the consumers compare with strcmp.  Every string is owned by
+ * struct config and is never NULL after config_init: an unset optional
+ * string is "".
+ *
+ * One name per setting, everywhere: the INI key is the setting's name in
+ * its section ([server] max_connections), the environment variable is
+ * VISITSD_ plus the name in capitals (VISITSD_MAX_CONNECTIONS) and the flag
+ * is the name with dashes (--max-connections).
+ *
+ * Nothing here touches the world beyond reading the INI file: key files,
+ * SSM parameters and the database are checked when the daemon starts, not
+ * by `visitsd -n` (see keysource.h).
  */
 #ifndef VISITSD_CONFIG_H
 #define VISITSD_CONFIG_H
@@ -51,6 +62,9 @@ struct config {
 	int	 aws_connect_timeout_ms;	/* VISITSD_AWS_CONNECT_TIMEOUT_MS */
 	int	 aws_request_timeout_ms;	/* VISITSD_AWS_REQUEST_TIMEOUT_MS */
 	int	 ssm_startup_timeout;	/* VISITSD_SSM_STARTUP_TIMEOUT, s */
+
+	/* Not a setting: unknown VISITSD_* names seen, "A, B" or "". */
+	char	*unknown_env;
 };
 
 /* Fill cfg with the built-in defaults.  Free with config_cleanup. */
@@ -60,36 +74,67 @@ void	config_init(struct config *cfg);
 void	config_cleanup(struct config *cfg);
 
 /*
- * Set one setting by its INI "section.key", environment name or flag name
- * from a string, checking type and bounds.  Returns 0, or -1 with
- * "<name>: <why>" in err.
+ * Set one setting from a string, checking type and bounds.  name is the
+ * INI "section.key", the environment name (VISITSD_THREADS) or the flag,
+ * with or without its dashes ("--threads", "threads").  Booleans take
+ * true/false, yes/no, on/off, 1/0; enumerations ignore case.  An empty
+ * value clears a string setting and is an error for any other type.
+ * Returns 0, or -1 with "<name>: <why>" in err; a secret's value is never
+ * quoted in err.
  */
 int	config_set(struct config *cfg, const char *name, const char *value,
 	    char *err, size_t errlen);
 
-/* Apply an INI file (inih).  Returns 0, or -1 naming file, line and key. */
+/*
+ * Apply an INI file (inih).  An unknown section or key, a key given twice, a
+ * syntax error and a bad value are errors.  Returns 0, or -1 with
+ * "file:line: [section] key: <why>" in err.
+ */
 int	config_load_file(struct config *cfg, const char *path, char *err,
 	    size_t errlen);
 
-/* Apply every VISITSD_* variable of envp (NULL-terminated, borrowed). */
+/*
+ * Apply every VISITSD_* variable of envp (NULL-terminated, borrowed).  An
+ * unknown VISITSD_* name is not an error: it is added to cfg->unknown_env
+ * for the caller to warn about once logging is up.  Returns 0, or -1 with
+ * "VISITSD_NAME: <why>" in err.
+ */
 int	config_load_env(struct config *cfg, char *const envp[], char *err,
 	    size_t errlen);
 
 /*
  * Parse argv: -c FILE, -n, -h/--help, -V/--version and one --flag=value per
- * setting.  Applies defaults < file < env < flags into cfg.  Returns 0 to
- * go on, or the process exit status to stop with (0 after --help/--version,
- * EX_CONFIG_EXIT after a bad value, with the reason printed).  *check_only
- * is set by -n.
+ * setting (--config-markdown and --config-example print the generated
+ * docs).  cfg must have been through config_init; this applies
+ * file < env < flags on top of it.  Returns 0 to go on, or -1 to stop now
+ * with the process exit status in *status: 0 after --help, --version and
+ * the doc printers, EX_CONFIG_EXIT after a bad value, a bad flag or an
+ * unreadable file, with the reason printed on stderr.  *check_only is set
+ * by -n.
  */
 int	config_from_args(struct config *cfg, int argc, char *argv[],
-	    char *const envp[], bool *check_only);
+	    char *const envp[], bool *check_only, int *status);
 
-/* Cross-setting checks (a key source unless auth=none, ...). */
+/*
+ * Cross-setting checks: auth=key needs exactly one key source, the two
+ * listen addresses differ, the AWS timeouts are ordered.  Returns 0, or -1
+ * with the reason in err.
+ */
 int	config_validate(const struct config *cfg, char *err, size_t errlen);
 
-/* --help text and docs/configuration.md, both from the table. */
+/*
+ * Split "host:port" or "[v6]:port" into host (without brackets) and port
+ * 0..65535.  Returns 0, or -1 with the reason in err.
+ */
+int	config_split_address(const char *addr, char *host, size_t hostlen,
+	    int *port, char *err, size_t errlen);
+
+/*
+ * --help text, docs/configuration.md and config.example.ini, all from the
+ * table.  No secret's value is ever written.
+ */
 void	config_usage(FILE *fp);
 void	config_write_markdown(FILE *fp);
+void	config_write_example(FILE *fp);
 
 #endif

@@ -1,0 +1,933 @@
+/*
+ * client: AWS JSON-protocol requests over libcurl's multi interface, on a
+ * thread of its own.
+ *
+ * Life of a request: aws_client_submit queues it and wakes the thread
+ * (curl_multi_wakeup); the thread signs an attempt (sign time = now plus
+ * the clock offset learnt from a skew answer), hands an easy handle to the
+ * one multi handle, and when the transfer ends asks retry.c what to do:
+ * finish, or wait a jittered backoff and re-sign and re-send.  Connections
+ * live in the multi handle's cache and are reused across requests.
+ *
+ * The body goes to libcurl through a read callback, never CURLOPT_POSTFIELDS,
+ * so this file knows whether any body byte was handed over (before that
+ * point a failure is "not sent" and always safe to retry).  For requests
+ * that are not idempotent the seek callback refuses to rewind and the
+ * pre-request callback refuses a second send: libcurl's silent re-send on
+ * a reused connection that died before answering is turned into a failed
+ * transfer, which is an unknown outcome, never a second write.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "aws/client.h"
+#include "aws/creds.h"
+#include "aws/sigv4.h"
+#include "log.h"
+#include "metrics.h"
+
+#define MAX_ANSWER	(1024 * 1024)	/* bytes kept of an answer */
+#define MAX_CONNECTIONS	64		/* per host, as the SDKs' pool */
+
+/* One request, across its attempts. */
+struct xfer {
+	struct xfer	*next;
+	struct aws_client *c;
+	const char	*op;
+	int		 opi;		/* index into the metric tables */
+	char		*body;		/* owned, wiped on free */
+	size_t		 len, off;
+	bool		 idempotent;
+	aws_done_fn	*done;
+	void		*arg;
+	int		 attempt;	/* attempts started */
+	int		 retry_cost;	/* quota tokens its retries took */
+	bool		 throttled;	/* last retry was for throttling */
+	uint64_t	 due_ms;	/* when a delayed retry may start */
+	/* Per attempt: */
+	CURL		*easy;
+	struct curl_slist *headers;
+	bool		 body_started;	/* a body byte was handed to libcurl */
+	int		 sends;		/* pre-request callbacks seen */
+	char		*answer;
+	size_t		 answer_len;
+	char		 date[64];	/* the answer's Date header */
+	long		 status;
+	char		 error_type[96];
+	char		 error_message[256];
+};
+
+struct aws_client {
+	char		*service, *target_prefix, *content_type;
+	char		*region, *endpoint, *host;
+	int		 connect_timeout_ms, request_timeout_ms, max_attempts;
+	struct creds_provider *creds;
+	struct sigv4_key_cache keys;
+	CURLM		*multi;
+	pthread_t	 thread;
+	bool		 started;
+	/* Shared with submitters, under lock: */
+	pthread_mutex_t	 lock;
+	struct xfer	*queue, **queue_tail;
+	bool		 stopping, exited;
+	/* Client thread only: */
+	struct xfer	*delayed;	/* waiting for their backoff */
+	int		 active;	/* easy handles in the multi handle */
+	struct aws_retry_quota quota;
+	atomic_long	 skew;		/* seconds to add to our clock */
+};
+
+/* ---- metrics ---------------------------------------------------------- */
+
+#define NOPS	5
+static const char *const op_names[NOPS] = {
+	"UpdateItem", "GetItem", "DescribeTable", "GetParameter", "other",
+};
+#define OUTCOME_LABELS(op) { \
+	"op=\"" op "\",outcome=\"ok\"", "op=\"" op "\",outcome=\"error\"", \
+	"op=\"" op "\",outcome=\"unavailable\"", \
+	"op=\"" op "\",outcome=\"unknown\"" }
+static const char *const outcome_labels[NOPS][4] = {
+	OUTCOME_LABELS("UpdateItem"), OUTCOME_LABELS("GetItem"),
+	OUTCOME_LABELS("DescribeTable"), OUTCOME_LABELS("GetParameter"),
+	OUTCOME_LABELS("other"),
+};
+static const char *const op_labels[NOPS] = {
+	"op=\"UpdateItem\"", "op=\"GetItem\"", "op=\"DescribeTable\"",
+	"op=\"GetParameter\"", "op=\"other\"",
+};
+
+static struct {
+	struct metrics_counter *requests[NOPS][4];
+	struct metrics_counter *retries[NOPS];
+	struct metrics_counter *throttles[NOPS];
+	struct metrics_counter *unknown[NOPS];
+	struct metrics_counter *quota_exhausted;
+	struct metrics_counter *skew_corrections;
+} m;
+static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
+
+static void
+metrics_register(void)
+{
+	int i, j;
+
+	for (i = 0; i < NOPS; i++) {
+		for (j = 0; j < 4; j++)
+			m.requests[i][j] = metrics_counter_new(
+			    "visitsd_aws_requests_total", outcome_labels[i][j],
+			    "AWS requests by operation and final outcome", 0);
+		m.retries[i] = metrics_counter_new("visitsd_aws_retries_total",
+		    op_labels[i], "AWS request attempts that were retries", 0);
+		m.throttles[i] = metrics_counter_new(
+		    "visitsd_aws_throttles_total", op_labels[i],
+		    "AWS answers that said throttled", 0);
+		m.unknown[i] = metrics_counter_new(
+		    "visitsd_aws_unknown_outcomes_total", op_labels[i],
+		    "Non-idempotent AWS requests whose outcome is unknown", 0);
+	}
+	m.quota_exhausted = metrics_counter_new(
+	    "visitsd_aws_retry_quota_exhausted_total", NULL,
+	    "Retries not made because the retry quota was empty", 0);
+	m.skew_corrections = metrics_counter_new(
+	    "visitsd_aws_clock_skew_corrections_total", NULL,
+	    "Clock offsets learnt from AWS skew answers", 0);
+}
+
+static int
+op_index(const char *op)
+{
+	int i;
+
+	for (i = 0; i < NOPS - 1; i++)
+		if (strcmp(op, op_names[i]) == 0)
+			return i;
+	return NOPS - 1;
+}
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static double
+random01(void)
+{
+	uint32_t r;
+
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint32_t)now_ms() * 2654435761u;
+	return (double)r / 4294967296.0;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		fatalx("out of memory");
+	return d;
+}
+
+static void
+wipe_free(char *s, size_t len)
+{
+	if (s == NULL)
+		return;
+	OPENSSL_cleanse(s, len);
+	free(s);
+}
+
+/* Free the per-attempt state; the headers may carry a session token. */
+static void
+attempt_cleanup(struct xfer *x)
+{
+	struct curl_slist *h;
+
+	if (x->easy != NULL) {
+		curl_multi_remove_handle(x->c->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+		x->easy = NULL;
+	}
+	for (h = x->headers; h != NULL; h = h->next)
+		OPENSSL_cleanse(h->data, strlen(h->data));
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	free(x->answer);
+	x->answer = NULL;
+	x->answer_len = 0;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	attempt_cleanup(x);
+	wipe_free(x->body, x->len);
+	free(x);
+}
+
+/* Complete x with outcome and free it.  Client thread (or inline). */
+static void
+finish(struct xfer *x, enum aws_outcome outcome, const char *why)
+{
+	struct aws_response r;
+	static const char *const oname[] = {
+		"ok", "error", "unavailable", "unknown",
+	};
+
+	metrics_counter_add(m.requests[x->opi][outcome], 1);
+	if (outcome == AWS_UNKNOWN)
+		metrics_counter_add(m.unknown[x->opi], 1);
+	if (outcome != AWS_OK)
+		log_warnx("aws %s %s: %s after %d attempt%s: %s%s%s",
+		    x->c->service, x->op, oname[outcome], x->attempt,
+		    x->attempt == 1 ? "" : "s",
+		    x->error_type[0] != '\0' ? x->error_type : "",
+		    x->error_type[0] != '\0' ? " " : "",
+		    why != NULL ? why : x->error_message);
+	memset(&r, 0, sizeof(r));
+	r.outcome = outcome;
+	r.status = x->status;
+	r.body = x->answer != NULL ? x->answer : "";
+	r.body_len = x->answer_len;
+	r.error_type = x->error_type;
+	r.error_message = why != NULL ? why : x->error_message;
+	r.attempts = x->attempt;
+	x->done(x->arg, &r);
+	xfer_free(x);
+}
+
+/* ---- libcurl callbacks ------------------------------------------------ */
+
+static size_t
+read_cb(char *buf, size_t size, size_t nitems, void *p)
+{
+	struct xfer *x = p;
+	size_t n = size * nitems;
+
+	if (n > x->len - x->off)
+		n = x->len - x->off;
+	memcpy(buf, x->body + x->off, n);
+	x->off += n;
+	if (n > 0)
+		x->body_started = true;
+	return n;
+}
+
+/*
+ * libcurl rewinds the body only to send it again (its own retry on a dead
+ * reused connection, or a redirect): allowed for idempotent requests,
+ * refused for the others so that the transfer fails instead.
+ */
+static int
+seek_cb(void *p, curl_off_t offset, int origin)
+{
+	struct xfer *x = p;
+
+	if (!x->idempotent)
+		return CURL_SEEKFUNC_CANTSEEK;
+	if (origin != SEEK_SET || offset < 0 || (size_t)offset > x->len)
+		return CURL_SEEKFUNC_FAIL;
+	x->off = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/*
+ * Called before each request goes out on a connection.  A second call for
+ * one attempt is libcurl re-sending by itself; for a request that is not
+ * idempotent and whose body was already handed over, refuse it.
+ */
+static int
+prereq_cb(void *p, char *primary_ip, char *local_ip, int primary_port,
+    int local_port)
+{
+	struct xfer *x = p;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	if (++x->sends > 1 && !x->idempotent && x->body_started)
+		return CURL_PREREQFUNC_ABORT;
+	return CURL_PREREQFUNC_OK;
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *p)
+{
+	struct xfer *x = p;
+	size_t n = size * nmemb;
+	char *nb;
+
+	if (x->answer_len + n > MAX_ANSWER)
+		return 0;
+	if ((nb = realloc(x->answer, x->answer_len + n + 1)) == NULL)
+		return 0;
+	memcpy(nb + x->answer_len, data, n);
+	x->answer = nb;
+	x->answer_len += n;
+	x->answer[x->answer_len] = '\0';
+	return n;
+}
+
+static size_t
+header_cb(char *data, size_t size, size_t nitems, void *p)
+{
+	struct xfer *x = p;
+	size_t n = size * nitems, vlen;
+	const char *v;
+
+	if (n > 5 && strncasecmp(data, "date:", 5) == 0) {
+		v = data + 5;
+		vlen = n - 5;
+		while (vlen > 0 && (*v == ' ' || *v == '\t'))
+			v++, vlen--;
+		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+			vlen--;
+		if (vlen < sizeof(x->date)) {
+			memcpy(x->date, v, vlen);
+			x->date[vlen] = '\0';
+		}
+	}
+	return n;
+}
+
+/* ---- attempts --------------------------------------------------------- */
+
+static int
+add_header(struct curl_slist **list, const char *name, const char *value)
+{
+	struct curl_slist *n;
+	char *line;
+	size_t len = strlen(name) + strlen(value) + 3;
+
+	if ((line = malloc(len)) == NULL)
+		return -1;
+	snprintf(line, len, "%s: %s", name, value);
+	n = curl_slist_append(*list, line);
+	OPENSSL_cleanse(line, len);
+	free(line);
+	if (n == NULL)
+		return -1;
+	*list = n;
+	return 0;
+}
+
+/* Sign the request for this attempt and build its header list. */
+static int
+sign(struct xfer *x, char *err, size_t errlen)
+{
+	struct aws_client *c = x->c;
+	struct aws_credentials *cr;
+	struct sigv4_header h[3];
+	struct sigv4_request req;
+	struct sigv4_params params;
+	struct sigv4_signed sig;
+	char target[128];
+	int rc = -1;
+
+	if ((cr = creds_get(c->creds, err, errlen)) == NULL)
+		return -1;
+	snprintf(target, sizeof(target), "%s%s", c->target_prefix, x->op);
+	h[0] = (struct sigv4_header){ "host", c->host };
+	h[1] = (struct sigv4_header){ "content-type", c->content_type };
+	h[2] = (struct sigv4_header){ "x-amz-target", target };
+	memset(&req, 0, sizeof(req));
+	req.method = "POST";
+	req.path = "/";
+	req.headers = h;
+	req.nheaders = 3;
+	req.body = x->body;
+	req.body_len = x->len;
+	memset(&params, 0, sizeof(params));
+	params.access_key_id = cr->access_key_id;
+	params.secret_access_key = cr->secret_access_key;
+	params.session_token = cr->session_token;
+	params.region = c->region;
+	params.service = c->service;
+	params.now = time(NULL) + atomic_load(&c->skew);
+	params.normalize_path = true;
+	if (sigv4_sign(&req, &params, &c->keys, &sig, err, errlen) == -1)
+		goto fail;
+	if (add_header(&x->headers, "Host", c->host) == -1 ||
+	    add_header(&x->headers, "Content-Type", c->content_type) == -1 ||
+	    add_header(&x->headers, "X-Amz-Target", target) == -1 ||
+	    add_header(&x->headers, "X-Amz-Date", sig.amz_date) == -1 ||
+	    add_header(&x->headers, "Authorization", sig.authorization) == -1 ||
+	    (cr->session_token != NULL && add_header(&x->headers,
+	    "X-Amz-Security-Token", cr->session_token) == -1) ||
+	    (x->headers = curl_slist_append(x->headers, "Expect:")) == NULL ||
+	    (x->headers = curl_slist_append(x->headers, "Accept:")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	rc = 0;
+fail:
+	OPENSSL_cleanse(&sig, sizeof(sig));
+	aws_credentials_unref(cr);
+	return rc;
+}
+
+/* Start an attempt; on a local failure x is completed (and freed). */
+static void
+attempt_start(struct xfer *x)
+{
+	struct aws_client *c = x->c;
+	char err[256];
+	CURL *e;
+
+	x->attempt++;
+	x->body_started = false;
+	x->sends = 0;
+	x->off = 0;
+	x->status = 0;
+	x->date[0] = '\0';
+	x->error_type[0] = x->error_message[0] = '\0';
+	if (sign(x, err, sizeof(err)) == -1) {
+		attempt_cleanup(x);
+		finish(x, AWS_UNAVAILABLE, err);
+		return;
+	}
+	if ((x->easy = e = curl_easy_init()) == NULL)
+		fatalx("curl_easy_init failed");
+	curl_easy_setopt(e, CURLOPT_URL, c->endpoint);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->len);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(e, CURLOPT_READDATA, x);
+	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_cb);
+	curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "visitsd/" VISITSD_VERSION);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)c->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+		attempt_cleanup(x);
+		finish(x, AWS_UNAVAILABLE, "curl_multi_add_handle failed");
+		return;
+	}
+	c->active++;
+}
+
+static enum aws_transport
+transport_of(const struct xfer *x, CURLcode rc)
+{
+	if (rc == CURLE_OK)
+		return AWS_TRANSPORT_ANSWERED;
+	if (!x->body_started)
+		return AWS_TRANSPORT_NOT_SENT;
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		return AWS_TRANSPORT_TIMEOUT;
+	return AWS_TRANSPORT_LOST;
+}
+
+/* Learn the clock offset from the answer's Date header. */
+static void
+learn_skew(struct xfer *x)
+{
+	time_t server;
+	long offset;
+
+	if (x->date[0] == '\0' || aws_parse_http_date(x->date, &server) == -1)
+		return;
+	offset = (long)(server - time(NULL));
+	atomic_store(&x->c->skew, offset);
+	metrics_counter_add(m.skew_corrections, 1);
+	log_warnx("aws %s: clock skew %+lds learnt from the answer's Date "
+	    "header; signing with the corrected time", x->c->service, offset);
+}
+
+/* An attempt ended with rc: finish, or schedule the retry. */
+static void
+attempt_done(struct aws_client *c, struct xfer *x, CURLcode rc)
+{
+	enum aws_verdict v;
+	enum aws_transport t = transport_of(x, rc);
+	char why[CURL_ERROR_SIZE + 64];
+	bool timeout;
+	int cost;
+
+	why[0] = '\0';
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+		if (x->status < 200 || x->status >= 300)
+			aws_error_parse(x->answer, x->answer_len,
+			    x->error_type, sizeof(x->error_type),
+			    x->error_message, sizeof(x->error_message));
+		if (x->status >= 300 && x->error_message[0] == '\0')
+			snprintf(x->error_message, sizeof(x->error_message),
+			    "HTTP %ld", x->status);
+	} else
+		snprintf(x->error_message, sizeof(x->error_message), "%s%s",
+		    curl_easy_strerror(rc), x->body_started ?
+		    " (after the request was sent)" : " (before sending)");
+	v = aws_classify(t, x->status, x->error_type, x->error_message,
+	    x->idempotent);
+	if (v == AWS_VERDICT_RETRY_THROTTLE)
+		metrics_counter_add(m.throttles[x->opi], 1);
+	if (v == AWS_VERDICT_RETRY_SKEW)
+		learn_skew(x);
+	switch (v) {
+	case AWS_VERDICT_OK:
+		aws_retry_quota_release(&c->quota, x->retry_cost);
+		finish(x, AWS_OK, NULL);
+		return;
+	case AWS_VERDICT_FAIL:
+		finish(x, AWS_FAILED, NULL);
+		return;
+	case AWS_VERDICT_UNKNOWN:
+		finish(x, AWS_UNKNOWN, NULL);
+		return;
+	default:
+		break;
+	}
+	if (x->attempt >= c->max_attempts) {
+		finish(x, AWS_UNAVAILABLE, NULL);
+		return;
+	}
+	timeout = v == AWS_VERDICT_RETRY_TIMEOUT;
+	if ((cost = aws_retry_quota_acquire(&c->quota, timeout)) == 0) {
+		metrics_counter_add(m.quota_exhausted, 1);
+		snprintf(why, sizeof(why), "%s; retry quota exhausted",
+		    x->error_message);
+		finish(x, AWS_UNAVAILABLE, why);
+		return;
+	}
+	x->retry_cost += cost;
+	x->throttled = v == AWS_VERDICT_RETRY_THROTTLE;
+	metrics_counter_add(m.retries[x->opi], 1);
+	log_debug("aws %s %s: attempt %d: %s%s%s; retrying", c->service,
+	    x->op, x->attempt, x->error_type,
+	    x->error_type[0] != '\0' ? " " : "", x->error_message);
+	attempt_cleanup(x);
+	x->due_ms = now_ms() + (uint64_t)aws_backoff_ms(x->attempt,
+	    x->throttled, random01());
+	x->next = c->delayed;
+	c->delayed = x;
+}
+
+/* ---- the thread ------------------------------------------------------- */
+
+/* Start or fail the delayed retries that are due; next due time. */
+static uint64_t
+run_delayed(struct aws_client *c, bool stopping)
+{
+	struct xfer **pp = &c->delayed, *x;
+	uint64_t now = now_ms(), next = UINT64_MAX;
+
+	while ((x = *pp) != NULL) {
+		if (stopping || x->due_ms <= now) {
+			*pp = x->next;
+			x->next = NULL;
+			if (stopping)
+				finish(x, AWS_UNAVAILABLE, "shutting down");
+			else
+				attempt_start(x);
+			continue;
+		}
+		if (x->due_ms < next)
+			next = x->due_ms;
+		pp = &x->next;
+	}
+	return next;
+}
+
+static void *
+run(void *p)
+{
+	struct aws_client *c = p;
+	struct xfer *batch, *x;
+	struct CURLMsg *msg;
+	uint64_t next, now;
+	long curl_to;
+	int running = 0, left, timeout;
+	bool stopping;
+
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		batch = c->queue;
+		c->queue = NULL;
+		c->queue_tail = &c->queue;
+		stopping = c->stopping;
+		if (stopping && batch == NULL && c->delayed == NULL &&
+		    c->active == 0)
+			c->exited = true;
+		pthread_mutex_unlock(&c->lock);
+		if (c->exited)
+			break;
+		while ((x = batch) != NULL) {
+			batch = x->next;
+			x->next = NULL;
+			attempt_start(x);
+		}
+		run_delayed(c, stopping);
+		curl_multi_perform(c->multi, &running);
+		while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    (char **)&x);
+			c->active--;
+			attempt_done(c, x, msg->data.result);
+		}
+		/* Completions may have scheduled retries: wake up for them. */
+		next = run_delayed(c, stopping);
+		timeout = 1000;
+		if (curl_multi_timeout(c->multi, &curl_to) == CURLM_OK &&
+		    curl_to >= 0 && curl_to < timeout)
+			timeout = (int)curl_to;
+		now = now_ms();
+		if (next != UINT64_MAX)
+			timeout = next <= now ? 0 : (next - now < (uint64_t)
+			    timeout ? (int)(next - now) : timeout);
+		if (timeout > 0)
+			curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
+	}
+	return NULL;
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+/* Host header value from the endpoint URL: host, plus :port when given. */
+static int
+endpoint_host(struct aws_client *c, char *err, size_t errlen)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	size_t len;
+	int rc = -1;
+
+	if ((u = curl_url()) == NULL)
+		fatalx("out of memory");
+	if (curl_url_set(u, CURLUPART_URL, c->endpoint, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "endpoint \"%s\" is not a URL",
+		    c->endpoint);
+		goto fail;
+	}
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		snprintf(err, errlen, "endpoint \"%s\": scheme must be https "
+		    "(or http for a local endpoint)", c->endpoint);
+		goto fail;
+	}
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    strcmp(path, "/") != 0 && strcmp(path, "") != 0) {
+		snprintf(err, errlen, "endpoint \"%s\" must not have a path",
+		    c->endpoint);
+		goto fail;
+	}
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	len = strlen(host) + (port != NULL ? strlen(port) + 1 : 0) + 1;
+	if ((c->host = malloc(len)) == NULL)
+		fatalx("out of memory");
+	snprintf(c->host, len, "%s%s%s", host, port != NULL ? ":" : "",
+	    port != NULL ? port : "");
+	rc = 0;
+fail:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+/* AWS_MAX_ATTEMPTS, counting the first try; 3 when unset. */
+static int
+max_attempts_env(char *err, size_t errlen)
+{
+	const char *s = getenv("AWS_MAX_ATTEMPTS"), *mode;
+	char *end;
+	long v;
+
+	mode = getenv("AWS_RETRY_MODE");
+	if (mode != NULL && *mode != '\0' && strcmp(mode, "standard") != 0)
+		log_warnx("AWS_RETRY_MODE=%s: visitsd implements the standard "
+		    "retry mode only and uses it", mode);
+	if (s == NULL || *s == '\0')
+		return 3;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 100) {
+		snprintf(err, errlen, "AWS_MAX_ATTEMPTS: \"%s\" is not a number "
+		    "from 1 to 100", s);
+		return -1;
+	}
+	return (int)v;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void
+curl_init_once(void)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+}
+
+struct aws_client *
+aws_client_new(const struct aws_client_options *opts, char *err,
+    size_t errlen)
+{
+	struct aws_client *c;
+	struct creds_provider *creds = opts->creds;
+
+	pthread_once(&curl_once, curl_init_once);
+	pthread_once(&metrics_once, metrics_register);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		fatalx("out of memory");
+	pthread_mutex_init(&c->lock, NULL);
+	sigv4_key_cache_init(&c->keys);
+	aws_retry_quota_init(&c->quota);
+	c->queue_tail = &c->queue;
+	c->service = xstrdup(opts->service);
+	c->target_prefix = xstrdup(opts->target_prefix);
+	c->content_type = xstrdup(opts->content_type);
+	c->connect_timeout_ms = opts->connect_timeout_ms;
+	c->request_timeout_ms = opts->request_timeout_ms;
+	c->max_attempts = opts->max_attempts;
+	if (c->max_attempts <= 0 &&
+	    (c->max_attempts = max_attempts_env(err, errlen)) == -1)
+		goto fail;
+	if (opts->region != NULL)
+		c->region = xstrdup(opts->region);
+	else if ((c->region = aws_region_resolve(err, errlen)) == NULL)
+		goto fail;
+	c->endpoint = opts->endpoint != NULL ? xstrdup(opts->endpoint) :
+	    aws_endpoint_resolve(c->service, c->region);
+	if (c->endpoint == NULL) {
+		snprintf(err, errlen, "no endpoint for %s", c->service);
+		goto fail;
+	}
+	if (endpoint_host(c, err, errlen) == -1)
+		goto fail;
+	if (creds == NULL) {
+		if ((creds = creds_default_chain_new()) == NULL)
+			fatalx("out of memory");
+		if ((creds = creds_cached_new(creds, err, errlen)) == NULL)
+			goto fail;
+	}
+	c->creds = creds;
+	creds = NULL;
+	if ((c->multi = curl_multi_init()) == NULL)
+		fatalx("curl_multi_init failed");
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)MAX_CONNECTIONS);
+	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
+	    (long)MAX_CONNECTIONS);
+	if (pthread_create(&c->thread, NULL, run, c) != 0) {
+		snprintf(err, errlen, "pthread_create: %s", strerror(errno));
+		goto fail;
+	}
+	c->started = true;
+	log_info("aws %s: endpoint %s, region %s, %d attempts", c->service,
+	    c->endpoint, c->region, c->max_attempts);
+	return c;
+fail:
+	creds_provider_free(creds);
+	aws_client_free(c);
+	return NULL;
+}
+
+void
+aws_client_free(struct aws_client *c)
+{
+	struct xfer *x;
+
+	if (c == NULL)
+		return;
+	if (c->started) {
+		pthread_mutex_lock(&c->lock);
+		c->stopping = true;
+		pthread_mutex_unlock(&c->lock);
+		curl_multi_wakeup(c->multi);
+		pthread_join(c->thread, NULL);
+	}
+	while ((x = c->queue) != NULL) {
+		c->queue = x->next;
+		finish(x, AWS_UNAVAILABLE, "client stopped");
+	}
+	if (c->multi != NULL)
+		curl_multi_cleanup(c->multi);
+	creds_provider_free(c->creds);
+	sigv4_key_cache_cleanup(&c->keys);
+	pthread_mutex_destroy(&c->lock);
+	free(c->service);
+	free(c->target_prefix);
+	free(c->content_type);
+	free(c->region);
+	free(c->endpoint);
+	free(c->host);
+	free(c);
+}
+
+void
+aws_client_submit(struct aws_client *c, const char *op, char *body,
+    bool idempotent, aws_done_fn *done, void *arg)
+{
+	struct xfer *x;
+	bool refused;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL)
+		fatalx("out of memory");
+	x->c = c;
+	x->op = op;
+	x->opi = op_index(op);
+	x->body = body;
+	x->len = body != NULL ? strlen(body) : 0;
+	x->idempotent = idempotent;
+	x->done = done;
+	x->arg = arg;
+	if (body == NULL) {
+		finish(x, AWS_FAILED, "out of memory building the request");
+		return;
+	}
+	pthread_mutex_lock(&c->lock);
+	refused = c->exited;
+	if (!refused) {
+		*c->queue_tail = x;
+		c->queue_tail = &x->next;
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (refused)
+		finish(x, AWS_UNAVAILABLE, "client stopped");
+	else
+		curl_multi_wakeup(c->multi);
+}
+
+/* The synchronous call: a condition variable the completion signals. */
+struct call {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	bool		 done;
+	struct aws_result *out;
+};
+
+static void
+call_done(void *arg, const struct aws_response *r)
+{
+	struct call *k = arg;
+	struct aws_result *out = k->out;
+
+	out->outcome = r->outcome;
+	out->status = r->status;
+	if ((out->body = malloc(r->body_len + 1)) == NULL)
+		fatalx("out of memory");
+	memcpy(out->body, r->body, r->body_len);
+	out->body[r->body_len] = '\0';
+	out->body_len = r->body_len;
+	snprintf(out->error_type, sizeof(out->error_type), "%s",
+	    r->error_type);
+	snprintf(out->error_message, sizeof(out->error_message), "%s",
+	    r->error_message);
+	pthread_mutex_lock(&k->lock);
+	k->done = true;
+	pthread_cond_signal(&k->cond);
+	pthread_mutex_unlock(&k->lock);
+}
+
+void
+aws_client_call(struct aws_client *c, const char *op, char *body,
+    bool idempotent, struct aws_result *out)
+{
+	struct call k;
+
+	memset(out, 0, sizeof(*out));
+	memset(&k, 0, sizeof(k));
+	pthread_mutex_init(&k.lock, NULL);
+	pthread_cond_init(&k.cond, NULL);
+	k.out = out;
+	aws_client_submit(c, op, body, idempotent, call_done, &k);
+	pthread_mutex_lock(&k.lock);
+	while (!k.done)
+		pthread_cond_wait(&k.cond, &k.lock);
+	pthread_mutex_unlock(&k.lock);
+	pthread_cond_destroy(&k.cond);
+	pthread_mutex_destroy(&k.lock);
+}
+
+void
+aws_result_cleanup(struct aws_result *r)
+{
+	if (r == NULL)
+		return;
+	wipe_free(r->body, r->body_len);
+	r->body = NULL;
+	r->body_len = 0;
+}
+
+const char *
+aws_client_endpoint(const struct aws_client *c)
+{
+	return c->endpoint;
+}

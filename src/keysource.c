@@ -1,0 +1,206 @@
+/*
+ * keysource: fetch the API key list from the configured source and parse
+ * it into a key set.
+ *
+ * A key file is read whole (it is small: a few keys, at most 64 KiB),
+ * parsed, and the buffer wiped.  The file is opened fresh on every call so
+ * that SIGHUP picks up a file replaced by rename, as secret managers and
+ * editors write them.  An SSM parameter is fetched through aws/ssm.c,
+ * with bounded retries at startup.  Not here: the keyring swap (apikey.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "apikey.h"
+#include "aws/ssm.h"
+#include "config.h"
+#include "keysource.h"
+#include "log.h"
+
+#define KEY_FILE_MAX	65536
+
+static struct apikey_set *
+load_file(const char *path, char *err, size_t errlen)
+{
+	struct apikey_set *set = NULL;
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		snprintf(err, errlen, "API key file %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "API key file %s: %s", path,
+		    strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "API key file %s: not a regular file",
+		    path);
+		goto done;
+	}
+	if (st.st_size > KEY_FILE_MAX) {
+		snprintf(err, errlen, "API key file %s: larger than %d bytes",
+		    path, KEY_FILE_MAX);
+		goto done;
+	}
+	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
+		log_warnx("API key file %s is readable by %s (mode %04o); "
+		    "chmod 600 it", path, (st.st_mode & S_IROTH) != 0 ?
+		    "everyone" : "its group", (unsigned)(st.st_mode & 07777));
+	/* One byte more than the limit tells a file that grew meanwhile. */
+	if ((buf = malloc(KEY_FILE_MAX + 2)) == NULL) {
+		snprintf(err, errlen, "API key file %s: out of memory", path);
+		goto done;
+	}
+	while (len <= KEY_FILE_MAX) {
+		n = read(fd, buf + len, KEY_FILE_MAX + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			snprintf(err, errlen, "API key file %s: %s", path,
+			    strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > KEY_FILE_MAX) {
+		snprintf(err, errlen, "API key file %s: larger than %d bytes",
+		    path, KEY_FILE_MAX);
+		goto done;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		snprintf(err, errlen, "API key file %s: contains a NUL byte",
+		    path);
+		goto done;
+	}
+	/* Surrounding whitespace, the final newline included, is trimmed. */
+	if ((set = apikey_set_parse(buf, err, errlen)) == NULL) {
+		/* Prefix the file name without quoting anything of it. */
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "API key file %s: %s", path, why);
+	}
+done:
+	if (buf != NULL) {
+		OPENSSL_cleanse(buf, KEY_FILE_MAX + 2);
+		free(buf);
+	}
+	close(fd);
+	return set;
+}
+
+/*
+ * An SSM parameter (GetParameter, WithDecryption).  The first successful
+ * load of the process is startup: until then transient failures
+ * (throttling, network, 5xx, credentials not available yet) are retried
+ * with exponential backoff (1 s doubling to 16 s) for up to
+ * cfg->ssm_startup_timeout seconds, so the daemon may start before the
+ * network or the task role is ready; a permanent failure
+ * (ParameterNotFound, AccessDeniedException) ends at once.  Later loads
+ * (SIGHUP) make one fetch, with the AWS client's own retries; on failure
+ * the caller keeps the old keys.  Only the main thread loads keys.
+ */
+static bool parameter_loaded;
+
+static uint64_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static struct apikey_set *
+load_parameter(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *name = cfg->api_key_parameter;
+	struct apikey_set *set;
+	uint64_t deadline = mono_s() + (uint64_t)cfg->ssm_startup_timeout;
+	unsigned delay = 1;
+	char why[512];
+	char *value;
+	int retryable;
+
+	for (;;) {
+		value = ssm_fetch(name, cfg->aws_connect_timeout_ms,
+		    cfg->aws_request_timeout_ms, &retryable, why, sizeof(why));
+		if (value != NULL)
+			break;
+		if (parameter_loaded || !retryable ||
+		    mono_s() + delay > deadline) {
+			snprintf(err, errlen, "API key parameter %s: %s%s", name,
+			    why, parameter_loaded || !retryable ? "" :
+			    " (gave up after VISITSD_SSM_STARTUP_TIMEOUT)");
+			return NULL;
+		}
+		log_warnx("API key parameter %s: %s; retrying in %us", name,
+		    why, delay);
+		sleep(delay);
+		if (delay < 16)
+			delay *= 2;
+	}
+	set = apikey_set_parse(value, why, sizeof(why));
+	OPENSSL_cleanse(value, strlen(value));
+	free(value);
+	if (set == NULL) {
+		snprintf(err, errlen, "API key parameter %s: %s", name, why);
+		return NULL;
+	}
+	parameter_loaded = true;
+	return set;
+}
+
+struct apikey_set *
+keysource_load(const struct config *cfg, char *err, size_t errlen)
+{
+	struct apikey_set *set;
+	char why[256];
+
+	if (cfg->api_key[0] != '\0') {
+		if ((set = apikey_set_parse(cfg->api_key, why,
+		    sizeof(why))) == NULL)
+			snprintf(err, errlen, "VISITSD_API_KEY: %s", why);
+		return set;
+	}
+	if (cfg->api_key_file[0] != '\0')
+		return load_file(cfg->api_key_file, err, errlen);
+	if (cfg->api_key_parameter[0] != '\0')
+		return load_parameter(cfg, err, errlen);
+	snprintf(err, errlen, "no API key source configured");
+	return NULL;
+}
+
+const char *
+keysource_describe(const struct config *cfg, char *buf, size_t len)
+{
+	if (cfg->api_key[0] != '\0')
+		snprintf(buf, len, "the api_key setting");
+	else if (cfg->api_key_file[0] != '\0')
+		snprintf(buf, len, "file %s", cfg->api_key_file);
+	else if (cfg->api_key_parameter[0] != '\0')
+		snprintf(buf, len, "SSM parameter %s", cfg->api_key_parameter);
+	else
+		snprintf(buf, len, "no source");
+	return buf;
+}

@@ -1,0 +1,35 @@
+/*
+ * keysource: where the API keys come from, read at startup and on SIGHUP.
+ *
+ * Exactly one source is configured (config_validate checks it): the
+ * api_key setting itself, a file (api_key_file) or an SSM parameter
+ * (api_key_parameter, served by the AWS backend).  Each holds one or more
+ * comma-separated keys, parsed by apikey_set_parse.  This module only
+ * fetches and parses; installing the set in the keyring is the caller's.
+ */
+#ifndef VISITSD_KEYSOURCE_H
+#define VISITSD_KEYSOURCE_H
+
+#include <stddef.h>
+
+struct config;
+struct apikey_set;
+
+/*
+ * Read the configured source.  cfg is borrowed for the call.  Returns a
+ * new key set, or NULL with a one-line reason in err (never containing a
+ * key).  Every buffer that held key material is wiped.  Logs a warning
+ * when the key file is readable by its group or by others.
+ */
+struct apikey_set	*keysource_load(const struct config *cfg, char *err,
+			    size_t errlen);
+
+/*
+ * Describe the configured source for a log line ("file /etc/visitsd/key",
+ * "VISITSD_API_KEY", "SSM parameter /visitsd/api-key") into buf, which is
+ * returned.  Never the key itself.
+ */
+const char	*keysource_describe(const struct config *cfg, char *buf,
+		    size_t len);
+
+#endif

@@ -1,0 +1,194 @@
+/*
+ * main: visitsd's startup order, its signal loop and its shutdown.
+ *
+ * Startup: configuration (errors go to stderr with exit 78 before logging
+ * exists), logging, `-n`, signals blocked before the first thread, keys,
+ * store, HTTP, then one "listening on" line and READY=1 for systemd.
+ * Afterwards the main thread does nothing but wait for signals: SIGHUP
+ * reloads the key source, SIGTERM/SIGINT stop gracefully and exit 0, and a
+ * systemd watchdog, when configured, is fed at half its interval.  Only
+ * startup may exit with an error; once serving, trouble is logged.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "apikey.h"
+#include "config.h"
+#include "http.h"
+#include "keysource.h"
+#include "log.h"
+#include "metrics.h"
+#include "notify.h"
+#include "store.h"
+
+#ifndef VISITSD_VERSION
+#define VISITSD_VERSION "unknown"
+#endif
+
+extern char **environ;
+
+static bool
+auth_required(const struct config *cfg)
+{
+	return strcmp(cfg->auth, "key") == 0;
+}
+
+/* SIGHUP: a new key set, or the old one kept with a warning. */
+static void
+reload_keys(const struct config *cfg, struct keyring *keys)
+{
+	struct apikey_set *set;
+	struct timespec now;
+	char err[512], src[512], state[64];
+
+	if (!auth_required(cfg)) {
+		log_info("SIGHUP: auth=none, no key to reload");
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+	    (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000);
+	notify_send(state);
+	keysource_describe(cfg, src, sizeof(src));
+	if ((set = keysource_load(cfg, err, sizeof(err))) == NULL)
+		log_warnx("SIGHUP: key reload failed, keeping the old keys: "
+		    "%s", err);
+	else {
+		log_info("SIGHUP: loaded %zu API key(s) from %s",
+		    apikey_set_count(set), src);
+		keyring_replace(keys, set);
+	}
+	notify_send("READY=1");
+}
+
+/*
+ * Wait for a signal of set; with a watchdog, wake at half its interval to
+ * feed it.  Returns the signal that ends the daemon.
+ */
+static int
+signal_loop(const sigset_t *set, const struct config *cfg,
+    struct keyring *keys)
+{
+	uint64_t wd = notify_watchdog_usec();
+	struct timespec ts;
+	int sig;
+
+	ts.tv_sec = (time_t)(wd / 2 / 1000000);
+	ts.tv_nsec = (long)(wd / 2 % 1000000 * 1000);
+	for (;;) {
+		if (wd > 0) {
+			notify_send("WATCHDOG=1");
+			sig = sigtimedwait(set, NULL, &ts);
+		} else
+			sig = sigwaitinfo(set, NULL);
+		if (sig == -1) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("sigwait");
+			continue;
+		}
+		if (sig == SIGHUP)
+			reload_keys(cfg, keys);
+		else
+			return sig;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config cfg;
+	struct keyring *keys = NULL;
+	struct apikey_set *set;
+	struct store *store = NULL;
+	struct http *http = NULL;
+	sigset_t sigs;
+	char err[512], src[512];
+	bool check_only;
+	int status, sig, abandoned;
+
+	config_init(&cfg);
+	if (config_from_args(&cfg, argc, argv, environ, &check_only,
+	    &status) == -1) {
+		config_cleanup(&cfg);
+		return status;
+	}
+	if (config_validate(&cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "visitsd: %s\n", err);
+		config_cleanup(&cfg);
+		return EX_CONFIG_EXIT;
+	}
+	log_init(log_level_parse(cfg.log_level),
+	    log_format_parse(cfg.log_format));
+	if (cfg.unknown_env[0] != '\0')
+		log_warnx("ignoring environment variables that are not "
+		    "settings: %s", cfg.unknown_env);
+	if (check_only) {
+		puts("configuration OK");
+		config_cleanup(&cfg);
+		return 0;
+	}
+	if (!auth_required(&cfg) && (cfg.api_key[0] != '\0' ||
+	    cfg.api_key_file[0] != '\0' || cfg.api_key_parameter[0] != '\0'))
+		log_warnx("auth=none: the configured API key source is "
+		    "ignored");
+
+	/* Before any thread exists, so that every thread inherits the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	if ((errno = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0)
+		fatal("pthread_sigmask");
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		fatalx("curl_global_init failed");
+	metrics_init(VISITSD_VERSION, cfg.store);
+
+	if ((keys = keyring_new()) == NULL)
+		fatalx("out of memory");
+	if (auth_required(&cfg)) {
+		keysource_describe(&cfg, src, sizeof(src));
+		if ((set = keysource_load(&cfg, err, sizeof(err))) == NULL)
+			fatalx("cannot load the API key: %s", err);
+		log_debug("loaded %zu API key(s) from %s",
+		    apikey_set_count(set), src);
+		keyring_replace(keys, set);
+	}
+	if ((store = store_new(&cfg, err, sizeof(err))) == NULL)
+		fatalx("store %s: %s", cfg.store, err);
+	if ((http = http_new(&cfg, store, keys, err, sizeof(err))) == NULL)
+		fatalx("cannot serve HTTP on %s: %s", cfg.listen, err);
+	if (http_metrics_address(http) != NULL)
+		log_info("visitsd %s listening on %s (store %s, metrics on "
+		    "%s)", VISITSD_VERSION, http_address(http),
+		    store->ops->name, http_metrics_address(http));
+	else
+		log_info("visitsd %s listening on %s (store %s)",
+		    VISITSD_VERSION, http_address(http), store->ops->name);
+	notify_send("READY=1");
+
+	sig = signal_loop(&sigs, &cfg, keys);
+
+	log_info("%s: stopping, waiting up to %ds for requests in flight",
+	    strsignal(sig), cfg.shutdown_timeout);
+	notify_send("STOPPING=1");
+	if ((abandoned = http_shutdown(http, cfg.shutdown_timeout)) > 0)
+		log_warnx("%d request(s) abandoned at shutdown", abandoned);
+	http_free(http);
+	store_free(store);
+	keyring_free(keys);
+	metrics_cleanup();
+	curl_global_cleanup();
+	config_cleanup(&cfg);
+	log_info("stopped");
+	return 0;
+}

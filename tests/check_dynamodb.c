@@ -1,0 +1,248 @@
+/*
+ * check_dynamodb: the DynamoDB request builders and answer parsers.  The
+ * builders are checked by parsing what they produce, field by field; the
+ * parsers against well-formed, malformed and out-of-range answers.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "aws/dynamodb.h"
+
+Suite *suite_dynamodb(void);
+
+static const struct dynamodb_table tbl = {
+	.table = "visits",
+	.key_attribute = "user",
+	.count_attribute = "visits",
+};
+
+static json_t *
+parse(char *s)
+{
+	json_t *root;
+
+	ck_assert_ptr_nonnull(s);
+	root = json_loads(s, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	free(s);
+	return root;
+}
+
+static const char *
+path_str(json_t *root, const char *a, const char *b, const char *c)
+{
+	json_t *v = json_object_get(root, a);
+
+	if (b != NULL)
+		v = json_object_get(v, b);
+	if (c != NULL)
+		v = json_object_get(v, c);
+	ck_assert_msg(json_is_string(v), "%s.%s.%s is not a string", a,
+	    b ? b : "", c ? c : "");
+	return json_string_value(v);
+}
+
+START_TEST(update_item_body)
+{
+	json_t *root = parse(dynamodb_update_item_body(&tbl, "alice.b-c~",
+	    18446744073709551615ULL));
+
+	ck_assert_str_eq(path_str(root, "TableName", NULL, NULL), "visits");
+	ck_assert_str_eq(path_str(root, "Key", "user", "S"), "alice.b-c~");
+	ck_assert_str_eq(path_str(root, "UpdateExpression", NULL, NULL),
+	    "ADD #c :n");
+	ck_assert_str_eq(path_str(root, "ExpressionAttributeNames", "#c",
+	    NULL), "visits");
+	ck_assert_int_eq(json_object_size(json_object_get(root,
+	    "ExpressionAttributeNames")), 1);
+	/* The number travels as a string, full 64-bit range. */
+	ck_assert_str_eq(path_str(root, "ExpressionAttributeValues", ":n",
+	    "N"), "18446744073709551615");
+	ck_assert_str_eq(path_str(root, "ReturnValues", NULL, NULL),
+	    "UPDATED_NEW");
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(update_item_custom_names)
+{
+	const struct dynamodb_table t = { "t\"x", "pk", "n\\m" };
+	json_t *root = parse(dynamodb_update_item_body(&t, "id", 3));
+
+	ck_assert_str_eq(path_str(root, "TableName", NULL, NULL), "t\"x");
+	ck_assert_str_eq(path_str(root, "Key", "pk", "S"), "id");
+	ck_assert_str_eq(path_str(root, "ExpressionAttributeNames", "#c",
+	    NULL), "n\\m");
+	ck_assert_str_eq(path_str(root, "ExpressionAttributeValues", ":n",
+	    "N"), "3");
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(get_item_body)
+{
+	json_t *root = parse(dynamodb_get_item_body(&tbl, "bob"));
+
+	ck_assert_str_eq(path_str(root, "TableName", NULL, NULL), "visits");
+	ck_assert_str_eq(path_str(root, "Key", "user", "S"), "bob");
+	ck_assert(json_is_true(json_object_get(root, "ConsistentRead")));
+	ck_assert_str_eq(path_str(root, "ProjectionExpression", NULL, NULL),
+	    "#k, #c");
+	ck_assert_str_eq(path_str(root, "ExpressionAttributeNames", "#k",
+	    NULL), "user");
+	ck_assert_str_eq(path_str(root, "ExpressionAttributeNames", "#c",
+	    NULL), "visits");
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(describe_table_body)
+{
+	json_t *root = parse(dynamodb_describe_table_body(&tbl));
+
+	ck_assert_str_eq(path_str(root, "TableName", NULL, NULL), "visits");
+	ck_assert_int_eq(json_object_size(root), 1);
+	json_decref(root);
+}
+END_TEST
+
+START_TEST(parse_u64)
+{
+	uint64_t v = 7;
+
+	ck_assert_int_eq(dynamodb_parse_u64("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(dynamodb_parse_u64("18446744073709551615", &v), 0);
+	ck_assert(v == UINT64_MAX);
+	ck_assert_int_eq(dynamodb_parse_u64("18446744073709551616", &v), -1);
+	ck_assert_int_eq(dynamodb_parse_u64("99999999999999999999999", &v),
+	    -1);
+	ck_assert_int_eq(dynamodb_parse_u64("-1", &v), -1);
+	ck_assert_int_eq(dynamodb_parse_u64("+1", &v), -1);
+	ck_assert_int_eq(dynamodb_parse_u64("1.5", &v), -1);
+	ck_assert_int_eq(dynamodb_parse_u64("1E+3", &v), -1);
+	ck_assert_int_eq(dynamodb_parse_u64(" 1", &v), -1);
+	ck_assert_int_eq(dynamodb_parse_u64("", &v), -1);
+	ck_assert_int_eq(dynamodb_parse_u64(NULL, &v), -1);
+}
+END_TEST
+
+#define S(lit)	lit, sizeof(lit) - 1
+
+START_TEST(parse_update_item)
+{
+	char err[256];
+	uint64_t v = 0;
+
+	ck_assert_int_eq(dynamodb_parse_update_item(
+	    S("{\"Attributes\":{\"visits\":{\"N\":\"42\"}}}"), "visits", &v,
+	    err, sizeof(err)), 0);
+	ck_assert_uint_eq(v, 42);
+
+	ck_assert_int_eq(dynamodb_parse_update_item(
+	    S("{\"Attributes\":{\"visits\":{\"N\":\"18446744073709551616\"}}}"),
+	    "visits", &v, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unsigned 64-bit"));
+
+	ck_assert_int_eq(dynamodb_parse_update_item(S("{\"Attributes\":{}}"),
+	    "visits", &v, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "lacks attribute \"visits\""));
+
+	ck_assert_int_eq(dynamodb_parse_update_item(S("{}"), "visits", &v,
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no Attributes"));
+
+	ck_assert_int_eq(dynamodb_parse_update_item(
+	    S("{\"Attributes\":{\"visits\":{\"S\":\"42\"}}}"), "visits", &v,
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a number"));
+
+	ck_assert_int_eq(dynamodb_parse_update_item(
+	    S("{\"Attributes\":{\"visits\":{\"N\":42}}}"), "visits", &v,
+	    err, sizeof(err)), -1);
+
+	ck_assert_int_eq(dynamodb_parse_update_item(S("{\"Attributes\":"),
+	    "visits", &v, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "malformed JSON"));
+
+	ck_assert_int_eq(dynamodb_parse_update_item(S("[1]"), "visits", &v,
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not a JSON object"));
+	ck_assert_uint_eq(v, 42);
+}
+END_TEST
+
+START_TEST(parse_get_item)
+{
+	char err[256];
+	uint64_t v = 9;
+
+	ck_assert_int_eq(dynamodb_parse_get_item(S("{}"), "visits", &v, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(v, 0);
+
+	ck_assert_int_eq(dynamodb_parse_get_item(
+	    S("{\"Item\":{\"user\":{\"S\":\"a\"},\"visits\":{\"N\":\"7\"}}}"),
+	    "visits", &v, err, sizeof(err)), 0);
+	ck_assert_uint_eq(v, 7);
+
+	v = 9;
+	ck_assert_int_eq(dynamodb_parse_get_item(
+	    S("{\"Item\":{\"user\":{\"S\":\"a\"}}}"), "visits", &v, err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(v, 0);
+
+	ck_assert_int_eq(dynamodb_parse_get_item(
+	    S("{\"Item\":{\"visits\":{\"N\":\"-3\"}}}"), "visits", &v, err,
+	    sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unsigned 64-bit"));
+
+	ck_assert_int_eq(dynamodb_parse_get_item(S("{\"Item\":[]}"),
+	    "visits", &v, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "Item is not an object"));
+
+	ck_assert_int_eq(dynamodb_parse_get_item(S("not json"), "visits", &v,
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "malformed JSON"));
+}
+END_TEST
+
+START_TEST(parse_describe_table)
+{
+	char err[256], st[32];
+
+	ck_assert_int_eq(dynamodb_parse_describe_table(
+	    S("{\"Table\":{\"TableName\":\"visits\",\"TableStatus\":\"ACTIVE\"}}"),
+	    st, sizeof(st), err, sizeof(err)), 0);
+	ck_assert_str_eq(st, "ACTIVE");
+
+	ck_assert_int_eq(dynamodb_parse_describe_table(S("{\"Table\":{}}"),
+	    st, sizeof(st), err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "TableStatus"));
+
+	ck_assert_int_eq(dynamodb_parse_describe_table(S(""), st, sizeof(st),
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "malformed JSON"));
+}
+END_TEST
+
+Suite *suite_dynamodb(void)
+{
+	Suite *s = suite_create("dynamodb");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, update_item_body);
+	tcase_add_test(tc, update_item_custom_names);
+	tcase_add_test(tc, get_item_body);
+	tcase_add_test(tc, describe_table_body);
+	tcase_add_test(tc, parse_u64);
+	tcase_add_test(tc, parse_update_item);
+	tcase_add_test(tc, parse_get_item);
+	tcase_add_test(tc, parse_describe_table);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,127 @@
+/*
+ * store_fixture: what the store contract suite (check_store.c) needs from
+ * each backend, and small helpers to wait for a store's callbacks.
+ *
+ * A backend joins the contract suite by defining one struct store_fixture
+ * (next to its own tests), declaring it below and adding one line to the
+ * table in check_store.c.  The helpers are static inline so that every test
+ * file including this header can use them without a shared object file.
+ */
+#ifndef VISITSD_TESTS_STORE_FIXTURE_H
+#define VISITSD_TESTS_STORE_FIXTURE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct store_fixture {
+	const char	*name;
+	/*
+	 * Make a new, empty store for one test.  Returns it, with private
+	 * state in *ctx for cleanup; or NULL with the reason in why when the
+	 * backend cannot run here (a missing endpoint variable, say), which
+	 * fails the test loudly.
+	 */
+	struct store	*(*open)(void **ctx, char *why, size_t whylen);
+	/* Release ctx (temporary files, tables); the store is freed already. */
+	void		 (*cleanup)(void *ctx);
+};
+
+extern const struct store_fixture store_fixture_sqlite;
+extern const struct store_fixture store_fixture_dynamodb;
+
+/* One operation's completion, as seen from any thread. */
+struct waiter {
+	pthread_mutex_t		lock;
+	pthread_cond_t		cond;
+	int			calls;
+	enum store_result	res;
+	uint64_t		count;
+};
+
+static inline void
+waiter_init(struct waiter *w)
+{
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->calls = 0;
+	w->res = STORE_ERROR;
+	w->count = 0;
+}
+
+/* A store_done_fn: record the result and count every call. */
+static inline void
+waiter_done(void *arg, enum store_result res, uint64_t count)
+{
+	struct waiter *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	w->calls++;
+	w->res = res;
+	w->count = count;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Block until the operation has completed at least once. */
+static inline void
+waiter_wait(struct waiter *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->calls == 0)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static inline int
+waiter_calls(struct waiter *w)
+{
+	int n;
+
+	pthread_mutex_lock(&w->lock);
+	n = w->calls;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+static inline void
+waiter_destroy(struct waiter *w)
+{
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+}
+
+/* Synchronous wrappers: the result, and the count in *count. */
+static inline enum store_result
+increment_sync(struct store *s, const char *id, uint64_t *count)
+{
+	struct waiter w;
+	enum store_result res;
+
+	waiter_init(&w);
+	store_increment(s, id, waiter_done, &w);
+	waiter_wait(&w);
+	res = w.res;
+	*count = w.count;
+	waiter_destroy(&w);
+	return res;
+}
+
+static inline enum store_result
+get_sync(struct store *s, const char *id, uint64_t *count)
+{
+	struct waiter w;
+	enum store_result res;
+
+	waiter_init(&w);
+	store_get(s, id, waiter_done, &w);
+	waiter_wait(&w);
+	res = w.res;
+	*count = w.count;
+	waiter_destroy(&w);
+	return res;
+}
+
+#endif
