@@ -28,23 +28,24 @@
 
   function request(url, method, apiKey, timeoutMs) {
     var ctl = typeof AbortController === 'function' ? new AbortController() : null;
-    var timer = ctl && setTimeout(function () { ctl.abort(); }, timeoutMs);
+    var late = false;
+    var timer = ctl && setTimeout(function () { late = true; ctl.abort(); }, timeoutMs);
     var what = ' (' + method + ' ' + url + ')';
+    var timeout = function () { return fail('timeout after ' + timeoutMs + ' ms' + what); };
     return fetch(url, { method: method, headers: apiKey ? { 'x-api-key': apiKey } : {},
                         cache: 'no-store', credentials: 'omit', signal: ctl && ctl.signal })
       .then(function (res) {
         return res.json().then(null, function () { return null; }).then(function (body) {
           body = body || {};
+          if (late) return timeout(); // the body did not arrive in time
           if (!res.ok) {
             return fail(res.status + ' ' + (res.statusText || body.message || '') + what);
           }
           var n = body.visits;
           return typeof n === 'number' && n >= 0 ? n : fail('unexpected answer' + what);
         });
-      }, function (err) {
-        if (err && err.name === 'AbortError') {
-          return fail('timeout after ' + timeoutMs + ' ms' + what);
-        }
+      }, function () {
+        if (late) return timeout();
         return fail('network error' + what + ': API unreachable, or CORS refused ' +
                     '(is this origin in VISITSD_ALLOWED_ORIGINS?)');
       })
