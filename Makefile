@@ -80,6 +80,12 @@ check-integration: $(BUILD)/visitsd node-deps
 bench: all
 	@scripts/bench.sh $(BUILD)/visitsd
 
+# make demo: the example page (web/) on 127.0.0.1:8081 counting on visitsd
+# at 127.0.0.1:8080, SQLite and the dev key under ./var.  docs/frontend.md.
+.PHONY: demo
+demo: all
+	@scripts/demo.sh $(BUILD)/visitsd
+
 # --- deployment: install, systemd, template and container checks ----------
 # The daemon goes to sbin (it is a system service, visitsd(8)); the unit's
 # /usr/local/sbin is rewritten to $(SBINDIR) on install.
