@@ -68,7 +68,7 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all $(BUILD)/check_visitsd node-deps
-	@$(MAKE) --no-print-directory check-unit check-integration
+	@$(MAKE) --no-print-directory check-unit check-integration check-deploy
 
 # The DynamoDB store tests need the AWS test peer: with-harness.sh runs it.
 check-unit: $(BUILD)/check_visitsd node-deps
@@ -85,6 +85,45 @@ bench: all
 .PHONY: demo
 demo: all
 	@scripts/demo.sh $(BUILD)/visitsd
+
+# --- deployment: install, systemd, template and container checks ----------
+# The daemon goes to sbin (it is a system service, visitsd(8)); the unit's
+# /usr/local/sbin is rewritten to $(SBINDIR) on install.
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/visitsd
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+INSTALL  ?= install
+
+.PHONY: check-deploy
+
+install: $(BUILD)/visitsd
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(BUILD)/visitsd $(DESTDIR)$(SBINDIR)/visitsd
+	$(INSTALL) -m 0644 docs/visitsd.8 $(DESTDIR)$(MANDIR)/man8/visitsd.8
+	$(INSTALL) -m 0644 config.example.ini $(DESTDIR)$(DOCDIR)/config.example.ini
+	$(INSTALL) -m 0644 systemd/visitsd.env $(DESTDIR)$(DOCDIR)/visitsd.env.example
+	sed 's|/usr/local/sbin/|$(SBINDIR)/|g' systemd/visitsd.service \
+	    > $(DESTDIR)$(UNITDIR)/visitsd.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/visitsd.service.tmp
+	mv $(DESTDIR)$(UNITDIR)/visitsd.service.tmp $(DESTDIR)$(UNITDIR)/visitsd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/visitsd $(DESTDIR)$(MANDIR)/man8/visitsd.8 \
+	    $(DESTDIR)$(DOCDIR)/config.example.ini \
+	    $(DESTDIR)$(DOCDIR)/visitsd.env.example \
+	    $(DESTDIR)$(UNITDIR)/visitsd.service
+	-rmdir $(DESTDIR)$(DOCDIR)
+
+check-deploy: $(BUILD)/visitsd node-deps
+	tests/deploy/check-install.sh "$(MAKE)" BUILD=$(BUILD)
+	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
+	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test tests/deploy/
+
+check-docker: node-deps
+	@scripts/deps.sh docker
+	tests/deploy/check-docker.sh $(BUILD)/docker
 
 clean:
 	rm -rf $(BUILD)

@@ -3,7 +3,8 @@
 #
 #   scripts/deps.sh build     libraries and tools to build and run visitsd
 #   scripts/deps.sh check     ... plus what `make check` needs (Check, Node.js,
-#                             Chromium, systemd-analyze)
+#                             Chromium, systemd-analyze and man for its
+#                             unit check)
 #   scripts/deps.sh docker    ... plus what `make check-docker` needs
 #
 # It asks dpkg which packages are missing and installs only those: with
@@ -13,7 +14,7 @@ set -eu
 
 build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
-check="$build check curl nodejs npm chromium systemd wrk sqlite3"
+check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3"
 docker="$check debootstrap docker.io"
 
 case "${1:-build}" in

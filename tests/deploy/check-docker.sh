@@ -1,0 +1,189 @@
+#!/bin/bash
+# check-docker.sh CACHE_DIR: build the visitsd image and smoke-test a running
+# container, without any registry.
+#
+#  1. Use the dockerd that answers (DOCKER_HOST or the default socket), or
+#     start a private one (vfs storage, no iptables, no bridge; its data root
+#     under CACHE_DIR so rebuilds hit the layer cache) and stop it at the end.
+#  2. Make debian:bookworm and debian:bookworm-slim from the machine's Debian
+#     mirror (debian-base.sh), build the Dockerfile with --network host.
+#  3. Check the image metadata, run it read-only on a named volume as the
+#     image's own user, and drive it over HTTP: POST, GET, 403 without key,
+#     /healthz, /readyz, the HEALTHCHECK turning "healthy", a non-root uid;
+#     `docker stop` (SIGTERM) exits 0; a restart keeps the count.
+#  4. Run the image on DynamoDB and SSM against the AWS test peer
+#     (check-docker-aws.sh).
+#  5. Run systemd/visitsd.service under a real systemd in a container with
+#     the image's daemon (check-systemd-live.sh).
+#
+# Host networking is used for build and run (no bridge), so the container
+# listens on a free loopback port picked here, not on 8080.
+set -euo pipefail
+
+cache=$(mkdir -p "${1:?usage: check-docker.sh CACHE_DIR}" && cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+image=visitsd:check
+name=visitsd-check-$$
+volume=visitsd-check-$$
+key=check-docker-$$-$RANDOM
+started=
+run=
+
+# Prefer the CLI of the Debian package, which matches its dockerd.
+if [ -x /usr/bin/docker ]; then docker=/usr/bin/docker; else docker=docker; fi
+export DOCKER="$docker"
+
+log() { echo "check-docker: $*"; }
+fail() {
+	echo "check-docker: FAIL: $*" >&2
+	[ -z "$run" ] || $docker logs "$name" 2>&1 | tail -20 >&2 || true
+	exit 1
+}
+
+cleanup() {
+	if [ -n "$run" ]; then
+		$docker rm -f "$name" >/dev/null 2>&1 || true
+		$docker volume rm "$volume" >/dev/null 2>&1 || true
+	fi
+	if [ -n "$started" ]; then
+		kill "$started" 2>/dev/null || true
+		for _ in $(seq 1 100); do
+			kill -0 "$started" 2>/dev/null || break
+			sleep 0.2
+		done
+		# dockerd leaves its network namespace mounted under exec-root.
+		awk -v d="$run_dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
+		    sort -r | while read -r m; do umount -l "$m" || true; done
+		rm -rf "$run_dir"
+	fi
+}
+trap cleanup EXIT
+
+if ! $docker info >/dev/null 2>&1; then
+	# A short private path: unix socket paths are limited to 108 bytes.
+	run_dir=$(mktemp -d /tmp/visitsd-dockerd.XXXXXX)
+	export DOCKER_HOST=unix://$run_dir/docker.sock
+	log "starting dockerd (data root $cache/root)"
+	dockerd --iptables=false --ip6tables=false --bridge=none \
+	    --storage-driver=vfs --data-root="$cache/root" \
+	    --exec-root="$run_dir/exec" --pidfile="$run_dir/dockerd.pid" \
+	    --host="$DOCKER_HOST" >"$cache/dockerd.log" 2>&1 &
+	started=$!
+	for _ in $(seq 1 150); do
+		$docker info >/dev/null 2>&1 && break
+		kill -0 "$started" 2>/dev/null ||
+		    { tail -20 "$cache/dockerd.log" >&2; fail "dockerd exited"; }
+		sleep 0.2
+	done
+	$docker info >/dev/null 2>&1 || fail "dockerd did not answer"
+fi
+
+"$here/debian-base.sh" "$cache"
+: >"$cache/build.log"
+
+# The build stage is tagged too, so that pruning superseded images at the
+# end keeps its package layer cached for the next run.
+log "building $image"
+for target in "--target build -t $image-build" "-t $image"; do
+	# shellcheck disable=SC2086
+	$docker build --force-rm --network host $target "$top" >>"$cache/build.log" 2>&1 ||
+	    { tail -30 "$cache/build.log" >&2; fail "docker build"; }
+done
+
+# The image's own contract, whatever this test overrides when running it.
+inspect() { $docker image inspect -f "$1" "$image"; }
+user=$(inspect '{{.Config.User}}')
+[ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] ||
+    fail "image USER is '$user', not a non-root user"
+inspect '{{json .Config.Env}}' | grep -q '"VISITSD_LISTEN=0.0.0.0:8080"' ||
+    fail "image does not default VISITSD_LISTEN=0.0.0.0:8080"
+inspect '{{json .Config.Env}}' |
+    grep -q '"VISITSD_SQLITE_PATH=/var/lib/visitsd/' ||
+    fail "image does not keep the SQLite file in its volume"
+inspect '{{json .Config.Volumes}}' | grep -q '"/var/lib/visitsd"' ||
+    fail "image has no /var/lib/visitsd volume"
+inspect '{{json .Config.ExposedPorts}}' | grep -q '"8080/tcp"' ||
+    fail "image does not EXPOSE 8080"
+inspect '{{json .Config.Entrypoint}}' | grep -q '^\["/' ||
+    fail "ENTRYPOINT is not exec form"
+inspect '{{json .Config.Healthcheck}}' | grep -q healthcheck ||
+    fail "image has no HEALTHCHECK"
+
+port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+base=http://127.0.0.1:$port
+start_container() {
+	$docker start "$name" >/dev/null
+	for _ in $(seq 1 100); do
+		curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && return 0
+		[ "$($docker inspect -f '{{.State.Running}}' "$name")" = true ] ||
+		    fail "container exited: $($docker inspect -f '{{.State.ExitCode}}' "$name")"
+		sleep 0.1
+	done
+	fail "no answer on $base/healthz"
+}
+
+run=1
+$docker volume create "$volume" >/dev/null
+$docker create --name "$name" --network host --read-only \
+    --mount "type=volume,src=$volume,dst=/var/lib/visitsd" \
+    --health-interval=1s --health-start-period=30s \
+    -e VISITSD_API_KEY="$key" -e VISITSD_LISTEN="127.0.0.1:$port" \
+    "$image" >/dev/null
+start_container
+log "container answers on $base"
+
+# status METHOD PATH [curl args...]: print "<status> <body>".
+req() {
+	local method=$1 path=$2
+	shift 2
+	curl -sS -o "$cache/body" -w '%{http_code}' -X "$method" "$@" "$base$path"
+	printf ' %s' "$(cat "$cache/body")"
+}
+expect() {	# WANT GOT WHAT
+	[ "$2" = "$1" ] || fail "$3: got '$2', want '$1'"
+}
+
+expect '200 {"user":"home","visits":1}' \
+    "$(req POST /api/visits/home -H "x-api-key: $key")" "first POST"
+expect '200 {"user":"home","visits":2}' \
+    "$(req POST /api/visits/home -H "x-api-key: $key")" "second POST"
+expect '200 {"user":"home","visits":2}' \
+    "$(req GET /api/visits/home -H "x-api-key: $key")" "GET"
+expect '403 {"message":"Forbidden"}' \
+    "$(req POST /api/visits/home)" "POST without key"
+expect 200 "$(req GET /healthz | cut -d' ' -f1)" "/healthz"
+expect 200 "$(req GET /readyz | cut -d' ' -f1)" "/readyz"
+
+pid=$($docker inspect -f '{{.State.Pid}}' "$name")
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
+[ "$uid" != 0 ] || fail "the daemon runs as root"
+log "daemon pid $pid runs as uid $uid"
+
+for _ in $(seq 1 60); do
+	health=$($docker inspect -f '{{.State.Health.Status}}' "$name")
+	[ "$health" = starting ] || break
+	sleep 0.5
+done
+expect healthy "$health" "HEALTHCHECK status"
+
+# SIGTERM within docker stop's grace period: a clean exit 0, not a SIGKILL.
+$docker stop -t 20 "$name" >/dev/null
+expect 0 "$($docker inspect -f '{{.State.ExitCode}}' "$name")" "exit status after docker stop"
+expect false "$($docker inspect -f '{{.State.OOMKilled}}' "$name")" "OOM kill"
+log "docker stop: exit 0"
+
+start_container
+expect '200 {"user":"home","visits":2}' \
+    "$(req GET /api/visits/home -H "x-api-key: $key")" "GET after restart"
+$docker stop -t 20 "$name" >/dev/null
+# The same image on DynamoDB and SSM, as on Fargate: the AWS peer of
+# tests/harness (dynalite behind a SigV4-verifying front, SSM, ECS container
+# credentials) on a free loopback port stands in for AWS.
+"$top/tests/deploy/check-docker-aws.sh" "$image"
+
+"$here/check-systemd-live.sh" "$image"
+log "image size $(inspect '{{.Size}}' | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+# Earlier builds' images: their layers would pile up in the vfs data root.
+$docker image prune -f >/dev/null
+log "ok"
