@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "util.h"
 
 #define VISITS_PREFIX	"/api/visits"
 
@@ -50,18 +51,6 @@ api_route_name(enum api_route route)
 	return "not_found";
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 api_percent_decode(const char *in, size_t inlen, char *out, size_t outlen)
 {
@@ -77,8 +66,8 @@ api_percent_decode(const char *in, size_t inlen, char *out, size_t outlen)
 
 			if (inlen - i < 3)
 				return -1;
-			if ((hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0)
+			if ((hi = util_hexval(in[i + 1])) < 0 ||
+			    (lo = util_hexval(in[i + 2])) < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);
 			i += 2;
@@ -115,7 +104,7 @@ api_id_parse(const char *raw, size_t rawlen, char *out, const char **why)
 	}
 	for (size_t i = 0; i < rawlen; i++)
 		if (raw[i] == '%' && (rawlen - i < 3 ||
-		    hexval(raw[i + 1]) < 0 || hexval(raw[i + 2]) < 0)) {
+		    util_hexval(raw[i + 1]) < 0 || util_hexval(raw[i + 2]) < 0)) {
 			*why = "invalid id: malformed percent-escape";
 			return -1;
 		}

@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "config_table.h"
+#include "util.h"
 
 #define ENV_PREFIX	"VISITSD_"
 
@@ -141,16 +142,6 @@ static bool *
 bool_field(struct config *cfg, const struct setting *s)
 {
 	return (bool *)(void *)((char *)cfg + s->offset);
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
 }
 
 static void

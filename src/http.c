@@ -51,6 +51,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "util.h"
 
 #define ADDR_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
 #define LOG_PATH_MAX	256
@@ -123,18 +124,6 @@ elapsed(const struct timespec *since)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - since->tv_sec) +
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e9;
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p;
-
-	if ((p = calloc(n, size)) == NULL) {
-		log_error("http: out of memory");
-		abort();
-	}
-	return p;
 }
 
 /* Copy for the log: bounded, printable ASCII only. */

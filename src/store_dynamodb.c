@@ -33,6 +33,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "util.h"
 
 #define NBUCKETS	1024
 #define CHECK_TTL_MS	5000	/* a good DescribeTable answer is kept */
@@ -77,15 +78,6 @@ struct single {
 };
 
 static struct metrics_counter *m_increments, *m_coalesced, *m_batches;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static size_t
 bucket_of(const char *id)
@@ -283,7 +275,7 @@ check_done(void *arg, const struct aws_response *r)
 	}
 	pthread_mutex_lock(&s->lock);
 	s->check_res = res;
-	s->check_until_ms = now_ms() + (res == STORE_OK ? CHECK_TTL_MS :
+	s->check_until_ms = util_now_ms() + (res == STORE_OK ? CHECK_TTL_MS :
 	    CHECK_BAD_TTL_MS);
 	s->check_inflight = false;
 	list = s->check_waiters;
@@ -305,7 +297,7 @@ dyn_check(struct store *base, store_done_fn *done, void *arg)
 	bool send;
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->check_inflight && now_ms() < s->check_until_ms) {
+	if (!s->check_inflight && util_now_ms() < s->check_until_ms) {
 		res = s->check_res;
 		pthread_mutex_unlock(&s->lock);
 		done(arg, res, 0);

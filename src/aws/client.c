@@ -35,6 +35,7 @@
 #include "aws/sigv4.h"
 #include "log.h"
 #include "metrics.h"
+#include "util.h"
 
 #define MAX_ANSWER	(1024 * 1024)	/* bytes kept of an answer */
 #define MAX_CONNECTIONS	64		/* per host, as the SDKs' pool */
@@ -157,42 +158,14 @@ op_index(const char *op)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static double
 random01(void)
 {
 	uint32_t r;
 
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)now_ms() * 2654435761u;
+		r = (uint32_t)util_now_ms() * 2654435761u;
 	return (double)r / 4294967296.0;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		fatalx("out of memory");
-	return d;
-}
-
-static void
-wipe_free(char *s, size_t len)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, len);
-	free(s);
 }
 
 /* Free the per-attempt state; the headers may carry a session token. */
@@ -219,7 +192,7 @@ static void
 xfer_free(struct xfer *x)
 {
 	attempt_cleanup(x);
-	wipe_free(x->body, x->len);
+	util_wipe_free(x->body, x->len);
 	free(x);
 }
 
@@ -569,7 +542,7 @@ attempt_done(struct aws_client *c, struct xfer *x, CURLcode rc)
 	    x->op, x->attempt, x->error_type,
 	    x->error_type[0] != '\0' ? " " : "", x->error_message);
 	attempt_cleanup(x);
-	x->due_ms = now_ms() + (uint64_t)aws_backoff_ms(x->attempt,
+	x->due_ms = util_now_ms() + (uint64_t)aws_backoff_ms(x->attempt,
 	    x->throttled, random01());
 	x->next = c->delayed;
 	c->delayed = x;
@@ -582,7 +555,7 @@ static uint64_t
 run_delayed(struct aws_client *c, bool stopping)
 {
 	struct xfer **pp = &c->delayed, *x;
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = util_now_ms(), next = UINT64_MAX;
 
 	while ((x = *pp) != NULL) {
 		if (stopping || x->due_ms <= now) {
@@ -645,7 +618,7 @@ run(void *p)
 		if (curl_multi_timeout(c->multi, &curl_to) == CURLM_OK &&
 		    curl_to >= 0 && curl_to < timeout)
 			timeout = (int)curl_to;
-		now = now_ms();
+		now = util_now_ms();
 		if (next != UINT64_MAX)
 			timeout = next <= now ? 0 : (next - now < (uint64_t)
 			    timeout ? (int)(next - now) : timeout);
@@ -921,7 +894,7 @@ aws_result_cleanup(struct aws_result *r)
 {
 	if (r == NULL)
 		return;
-	wipe_free(r->body, r->body_len);
+	util_wipe_free(r->body, r->body_len);
 	r->body = NULL;
 	r->body_len = 0;
 }

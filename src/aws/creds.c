@@ -16,16 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/creds.h"
-
-/* Free a secret string after wiping it; NULL is fine. */
-static void
-free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
+#include "util.h"
 
 struct aws_credentials *
 aws_credentials_new(const char *akid, const char *secret, const char *token,
@@ -42,7 +33,7 @@ aws_credentials_new(const char *akid, const char *secret, const char *token,
 	    (token != NULL && *token != '\0' &&
 	    (c->session_token = strdup(token)) == NULL)) {
 		free(c->access_key_id);
-		free_secret(c->secret_access_key);
+		util_free_secret(c->secret_access_key);
 		free(c);
 		return NULL;
 	}
@@ -68,8 +59,8 @@ aws_credentials_unref(struct aws_credentials *c)
 	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	free(c->access_key_id);
-	free_secret(c->secret_access_key);
-	free_secret(c->session_token);
+	util_free_secret(c->secret_access_key);
+	util_free_secret(c->session_token);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }

@@ -19,6 +19,7 @@
 
 #include "aws/creds.h"
 #include "aws/creds_http.h"
+#include "util.h"
 
 #define IMDS_DEFAULT		"http://169.254.169.254"
 #define IMDS_DEFAULT_IPV6	"http://[fd00:ec2::254]"
@@ -168,7 +169,7 @@ imds_creds_get(struct creds_provider *p, char *err, size_t errlen)
 	c = creds_http_parse_creds("imds", &r, "imds", err, errlen);
 done:
 	creds_http_resp_cleanup(&r);
-	creds_http_free_secret(token);
+	util_free_secret(token);
 	free(base);
 	free(path);
 	return c;
@@ -208,7 +209,7 @@ creds_imds_region(char *err, size_t errlen)
 		snprintf(err, errlen, "imds: out of memory");
 done:
 	creds_http_resp_cleanup(&r);
-	creds_http_free_secret(token);
+	util_free_secret(token);
 	free(base);
 	return region;
 }
