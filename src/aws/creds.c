@@ -91,6 +91,19 @@ plain_destroy(struct creds_provider *p)
 	free(p);
 }
 
+struct creds_provider *
+creds_provider_new(struct aws_credentials *(*get)(struct creds_provider *,
+    char *, size_t))
+{
+	struct creds_provider *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->get = get;
+	p->destroy = plain_destroy;
+	return p;
+}
+
 /* AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. */
 static struct aws_credentials *
 env_get(struct creds_provider *p, char *err, size_t errlen)
@@ -125,13 +138,7 @@ env_get(struct creds_provider *p, char *err, size_t errlen)
 struct creds_provider *
 creds_env_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = env_get;
-	p->destroy = plain_destroy;
-	return p;
+	return creds_provider_new(env_get);
 }
 
 struct static_provider {

@@ -53,6 +53,12 @@ struct aws_credentials	*creds_get(struct creds_provider *p, char *err,
 			    size_t errlen);
 /* Destroy a provider and what it owns.  Accepts NULL. */
 void			 creds_provider_free(struct creds_provider *);
+/*
+ * A provider with no state of its own (env, profile, container, imds):
+ * get, and a destroy that frees the provider.  A new provider, NULL on OOM.
+ */
+struct creds_provider	*creds_provider_new(struct aws_credentials *(*get)(
+			    struct creds_provider *, char *, size_t));
 
 /*
  * The providers.  Each returns a new provider, NULL only when out of memory,

@@ -206,21 +206,9 @@ done:
 	return c;
 }
 
-static void
-plain_destroy(struct creds_provider *p)
-{
-	free(p);
-}
-
 struct creds_provider *
 creds_container_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = container_get;
-	p->destroy = plain_destroy;
-	return p;
+	return creds_provider_new(container_get);
 }
 

@@ -26,12 +26,6 @@
 #define IMDS_TOKEN_TTL		"21600"
 #define IMDS_TIMEOUT_MS		1000L
 
-static void
-plain_destroy(struct creds_provider *p)
-{
-	free(p);
-}
-
 /* The IMDS base URL without a trailing slash; new, or NULL on OOM. */
 static char *
 imds_endpoint(void)
@@ -178,13 +172,7 @@ done:
 struct creds_provider *
 creds_imds_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = imds_creds_get;
-	p->destroy = plain_destroy;
-	return p;
+	return creds_provider_new(imds_creds_get);
 }
 
 char *

@@ -261,22 +261,10 @@ done:
 	return c;
 }
 
-static void
-profile_destroy(struct creds_provider *p)
-{
-	free(p);
-}
-
 struct creds_provider *
 creds_profile_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = profile_get;
-	p->destroy = profile_destroy;
-	return p;
+	return creds_provider_new(profile_get);
 }
 
 char *
