@@ -838,67 +838,6 @@ aws_client_submit(struct aws_client *c, const char *op, char *body,
 		curl_multi_wakeup(c->multi);
 }
 
-/* The synchronous call: a condition variable the completion signals. */
-struct call {
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	bool		 done;
-	struct aws_result *out;
-};
-
-static void
-call_done(void *arg, const struct aws_response *r)
-{
-	struct call *k = arg;
-	struct aws_result *out = k->out;
-
-	out->outcome = r->outcome;
-	out->status = r->status;
-	if ((out->body = malloc(r->body_len + 1)) == NULL)
-		fatalx("out of memory");
-	memcpy(out->body, r->body, r->body_len);
-	out->body[r->body_len] = '\0';
-	out->body_len = r->body_len;
-	snprintf(out->error_type, sizeof(out->error_type), "%s",
-	    r->error_type);
-	snprintf(out->error_message, sizeof(out->error_message), "%s",
-	    r->error_message);
-	pthread_mutex_lock(&k->lock);
-	k->done = true;
-	pthread_cond_signal(&k->cond);
-	pthread_mutex_unlock(&k->lock);
-}
-
-void
-aws_client_call(struct aws_client *c, const char *op, char *body,
-    bool idempotent, struct aws_result *out)
-{
-	struct call k;
-
-	memset(out, 0, sizeof(*out));
-	memset(&k, 0, sizeof(k));
-	pthread_mutex_init(&k.lock, NULL);
-	pthread_cond_init(&k.cond, NULL);
-	k.out = out;
-	aws_client_submit(c, op, body, idempotent, call_done, &k);
-	pthread_mutex_lock(&k.lock);
-	while (!k.done)
-		pthread_cond_wait(&k.cond, &k.lock);
-	pthread_mutex_unlock(&k.lock);
-	pthread_cond_destroy(&k.cond);
-	pthread_mutex_destroy(&k.lock);
-}
-
-void
-aws_result_cleanup(struct aws_result *r)
-{
-	if (r == NULL)
-		return;
-	util_wipe_free(r->body, r->body_len);
-	r->body = NULL;
-	r->body_len = 0;
-}
-
 const char *
 aws_client_endpoint(const struct aws_client *c)
 {
