@@ -92,10 +92,8 @@ bucket_of(const char *id)
 static struct waiter *
 waiter_new(store_done_fn *done, void *arg)
 {
-	struct waiter *w;
+	struct waiter *w = xcalloc(1, sizeof(*w));
 
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatalx("out of memory");
 	w->done = done;
 	w->arg = arg;
 	return w;
@@ -206,9 +204,8 @@ dyn_increment(struct store *base, const char *id, store_done_fn *done,
 		metrics_counter_add(m_coalesced, 1);
 		return;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->id = strdup(id)) == NULL)
-		fatalx("out of memory");
+	p = xcalloc(1, sizeof(*p));
+	p->id = xstrdup(id);
 	p->s = s;
 	p->inflight = w;
 	p->n_inflight = 1;
@@ -244,10 +241,8 @@ static void
 dyn_get(struct store *base, const char *id, store_done_fn *done, void *arg)
 {
 	struct store_dynamodb *s = (struct store_dynamodb *)base;
-	struct single *g;
+	struct single *g = xcalloc(1, sizeof(*g));
 
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		fatalx("out of memory");
 	g->s = s;
 	g->done = done;
 	g->arg = arg;

@@ -811,8 +811,7 @@ aws_client_submit(struct aws_client *c, const char *op, char *body,
 	struct xfer *x;
 	bool refused;
 
-	if ((x = calloc(1, sizeof(*x))) == NULL)
-		fatalx("out of memory");
+	x = xcalloc(1, sizeof(*x));
 	x->c = c;
 	x->op = op;
 	x->opi = op_index(op);
