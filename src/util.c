@@ -1,8 +1,9 @@
 /*
- * util: hex digits, the monotonic clock, wiping secrets, allocation that
- * aborts.  See util.h; each helper here replaced copies in two or more
+ * util: hex digits, comma lists, the monotonic clock, wiping secrets,
+ * allocation that aborts.  See util.h; each helper here replaced copies in two or more
  * modules.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,36 @@ util_hexval(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+size_t
+util_list_count(const char *s)
+{
+	size_t n = 1;
+
+	for (; *s != '\0'; s++)
+		if (*s == ',')
+			n++;
+	return n;
+}
+
+bool
+util_list_next(const char **s, const char **item, size_t *len)
+{
+	const char *p = *s, *end;
+
+	if (p == NULL)
+		return false;
+	if ((end = strchr(p, ',')) == NULL)
+		end = p + strlen(p);
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	*item = p;
+	*len = (size_t)(end - p);
+	while (*len > 0 && isspace((unsigned char)p[*len - 1]))
+		(*len)--;
+	*s = *end == ',' ? end + 1 : NULL;
+	return true;
 }
 
 uint64_t
