@@ -836,9 +836,3 @@ aws_client_submit(struct aws_client *c, const char *op, char *body,
 	else
 		curl_multi_wakeup(c->multi);
 }
-
-const char *
-aws_client_endpoint(const struct aws_client *c)
-{
-	return c->endpoint;
-}

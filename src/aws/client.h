@@ -118,7 +118,4 @@ void	aws_client_call(struct aws_client *, const char *op, char *body,
 	    bool idempotent, struct aws_result *out);
 void	aws_result_cleanup(struct aws_result *);
 
-/* The endpoint requests go to (borrowed, valid while the client lives). */
-const char	*aws_client_endpoint(const struct aws_client *);
-
 #endif

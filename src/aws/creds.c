@@ -1,7 +1,7 @@
 /*
- * creds: the credentials object, the provider vtable helpers, and the two
- * providers that need no I/O beyond the environment (environment, static),
- * plus the chain that composes providers in the SDKs' default order.
+ * creds: the credentials object, the provider vtable helpers, the
+ * environment provider (no I/O beyond getenv), and the chain that composes
+ * providers in the SDKs' default order.
  *
  * The shared-file provider lives in creds_profile.c, the container and IMDS
  * providers in creds_container.c and creds_imds.c (over creds_http.c), the
@@ -139,43 +139,6 @@ struct creds_provider *
 creds_env_new(void)
 {
 	return creds_provider_new(env_get);
-}
-
-struct static_provider {
-	struct creds_provider	 base;
-	struct aws_credentials	*creds;
-};
-
-static struct aws_credentials *
-static_get(struct creds_provider *p, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	return aws_credentials_ref(((struct static_provider *)p)->creds);
-}
-
-static void
-static_destroy(struct creds_provider *p)
-{
-	aws_credentials_unref(((struct static_provider *)p)->creds);
-	free(p);
-}
-
-struct creds_provider *
-creds_static_new(const char *akid, const char *secret, const char *token)
-{
-	struct static_provider *s;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return NULL;
-	if ((s->creds = aws_credentials_new(akid, secret, token, 0,
-	    "static")) == NULL) {
-		free(s);
-		return NULL;
-	}
-	s->base.get = static_get;
-	s->base.destroy = static_destroy;
-	return &s->base;
 }
 
 struct chain {

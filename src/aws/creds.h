@@ -68,7 +68,6 @@ struct creds_provider	*creds_provider_new(struct aws_credentials *(*get)(
  * seconds, so only the cache's refresh thread and startup call them.
  *
  * env:       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
- * static:    the given keys (copied); for tests and explicit configuration.
  * profile:   AWS_PROFILE (default "default") in AWS_SHARED_CREDENTIALS_FILE
  *            (~/.aws/credentials, [name]) then AWS_CONFIG_FILE
  *            (~/.aws/config, [profile name] or [default]).
@@ -83,8 +82,6 @@ struct creds_provider	*creds_provider_new(struct aws_credentials *(*get)(
  *            true.  No IMDSv1 fallback.  One-second timeouts.
  */
 struct creds_provider	*creds_env_new(void);
-struct creds_provider	*creds_static_new(const char *akid,
-			    const char *secret, const char *token);
 struct creds_provider	*creds_profile_new(void);
 struct creds_provider	*creds_container_new(void);
 struct creds_provider	*creds_imds_new(void);
