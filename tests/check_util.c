@@ -23,43 +23,38 @@ START_TEST(hexval_digits)
 }
 END_TEST
 
-/* Walk list into "[item]" pieces joined in out. */
-static size_t
-walk(const char *list, char *out, size_t outlen)
+/* Walk list; each item must come out as "[item]" in order, as want says. */
+static void
+expect_items(const char *list, size_t n, const char *want)
 {
 	const char *p = list, *item;
-	size_t len, n = 0, off = 0;
+	char out[128];
+	size_t len, got = 0, off = 0;
 
 	out[0] = '\0';
 	while (util_list_next(&p, &item, &len)) {
-		off += (size_t)snprintf(out + off, outlen - off, "[%.*s]",
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "[%.*s]",
 		    (int)len, item);
-		n++;
+		got++;
 	}
-	return n;
+	ck_assert_msg(got == n && strcmp(out, want) == 0,
+	    "\"%s\": %zu items %s, want %zu %s", list, got, out, n, want);
+	ck_assert_uint_eq(util_list_count(list), n);
 }
 
 START_TEST(list_items_trimmed)
 {
-	char out[128];
-
-	ck_assert_uint_eq(walk("a, b ,\tc", out, sizeof(out)), 3);
-	ck_assert_str_eq(out, "[a][b][c]");
-	ck_assert_uint_eq(util_list_count("a, b ,\tc"), 3);
-	ck_assert_uint_eq(walk("one key", out, sizeof(out)), 1);
-	ck_assert_str_eq(out, "[one key]");
+	expect_items("a, b ,\tc", 3, "[a][b][c]");
+	expect_items("one key", 1, "[one key]");
+	expect_items(" https://a.example/ ", 1, "[https://a.example/]");
 }
 END_TEST
 
 START_TEST(list_empty_items)
 {
-	char out[128];
-
-	ck_assert_uint_eq(walk("", out, sizeof(out)), 1);
-	ck_assert_str_eq(out, "[]");
-	ck_assert_uint_eq(walk(" , a,", out, sizeof(out)), 3);
-	ck_assert_str_eq(out, "[][a][]");
-	ck_assert_uint_eq(util_list_count(" , a,"), 3);
+	expect_items("", 1, "[]");
+	expect_items(" , a,", 3, "[][a][]");
+	expect_items(",,", 3, "[][][]");
 }
 END_TEST
 
@@ -88,14 +83,15 @@ END_TEST
 
 Suite *suite_util(void)
 {
+	const TTest *tests[] = {
+		hexval_digits, list_items_trimmed, list_empty_items,
+		secrets_and_allocation, clock_is_monotonic,
+	};
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");
 
-	tcase_add_test(tc, hexval_digits);
-	tcase_add_test(tc, list_items_trimmed);
-	tcase_add_test(tc, list_empty_items);
-	tcase_add_test(tc, secrets_and_allocation);
-	tcase_add_test(tc, clock_is_monotonic);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		tcase_add_test(tc, tests[i]);
 	suite_add_tcase(s, tc);
 	return s;
 }
