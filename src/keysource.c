@@ -6,7 +6,8 @@
  * parsed, and the buffer wiped.  The file is opened fresh on every call so
  * that SIGHUP picks up a file replaced by rename, as secret managers and
  * editors write them.  An SSM parameter is fetched through aws/ssm.c,
- * with bounded retries at startup that a stop signal cuts short.  Not here: the keyring swap (apikey.c).
+ * with bounded retries at startup that a stop signal cuts short.  Not
+ * here: the keyring swap (apikey.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -208,8 +209,10 @@ load_parameter_startup(const struct config *cfg, const sigset_t *stop,
 	}
 }
 
-struct apikey_set *
-keysource_load(const struct config *cfg, char *err, size_t errlen)
+/* The configured source; stop is NULL for a reload, else startup. */
+static struct apikey_set *
+load(const struct config *cfg, const sigset_t *stop, int *sig, char *err,
+    size_t errlen)
 {
 	struct apikey_set *set;
 	char why[256];
@@ -223,9 +226,18 @@ keysource_load(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->api_key_file[0] != '\0')
 		return load_file(cfg->api_key_file, err, errlen);
 	if (cfg->api_key_parameter[0] != '\0')
-		return load_parameter(cfg, err, errlen);
+		return stop != NULL ? load_parameter_startup(cfg, stop, sig,
+		    err, errlen) : load_parameter(cfg, err, errlen);
 	snprintf(err, errlen, "no API key source configured");
 	return NULL;
+}
+
+struct apikey_set *
+keysource_load(const struct config *cfg, char *err, size_t errlen)
+{
+	int sig;
+
+	return load(cfg, NULL, &sig, err, errlen);
 }
 
 struct apikey_set *
@@ -233,10 +245,7 @@ keysource_load_startup(const struct config *cfg, const sigset_t *stop,
     int *sig, char *err, size_t errlen)
 {
 	*sig = 0;
-	if (cfg->api_key[0] == '\0' && cfg->api_key_file[0] == '\0' &&
-	    cfg->api_key_parameter[0] != '\0')
-		return load_parameter_startup(cfg, stop, sig, err, errlen);
-	return keysource_load(cfg, err, errlen);
+	return load(cfg, stop, sig, err, errlen);
 }
 
 const char *

@@ -165,7 +165,7 @@ main(int argc, char *argv[])
 		if (set == NULL && sig != 0) {
 			log_info("%s during startup: %s; stopping",
 			    strsignal(sig), err);
-			goto stop;
+			goto teardown;
 		}
 		if (set == NULL)
 			fatalx("cannot load the API key: %s", err);
@@ -193,7 +193,7 @@ main(int argc, char *argv[])
 	notify_send("STOPPING=1");
 	if ((abandoned = http_shutdown(http, cfg.shutdown_timeout)) > 0)
 		log_warnx("%d request(s) abandoned at shutdown", abandoned);
-stop:
+teardown:
 	http_free(http);
 	store_free(store);
 	keyring_free(keys);
