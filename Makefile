@@ -70,6 +70,11 @@ check:
 	@$(MAKE) --no-print-directory all $(BUILD)/check_visitsd node-deps
 	@$(MAKE) --no-print-directory check-unit check-integration check-deploy
 
+# No test may reach the real instance metadata service at 169.254.169.254:
+# IMDS is off for every test process, and the tests that use it point it at
+# their own peer and switch it back on (AWS_EC2_METADATA_DISABLED=false).
+check-unit check-integration: export AWS_EC2_METADATA_DISABLED = true
+
 # The DynamoDB store tests need the AWS test peer: with-harness.sh runs it.
 check-unit: $(BUILD)/check_visitsd node-deps
 	SIGV4_SUITE=$(SIGV4_SUITE) CK_ENV=1 tests/with-harness.sh $(BUILD)/check_visitsd

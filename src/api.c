@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "log.h"
+#include "util.h"
 
 #define VISITS_PREFIX	"/api/visits"
 
@@ -50,18 +51,6 @@ api_route_name(enum api_route route)
 	return "not_found";
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 api_percent_decode(const char *in, size_t inlen, char *out, size_t outlen)
 {
@@ -77,8 +66,8 @@ api_percent_decode(const char *in, size_t inlen, char *out, size_t outlen)
 
 			if (inlen - i < 3)
 				return -1;
-			if ((hi = hexval(in[i + 1])) < 0 ||
-			    (lo = hexval(in[i + 2])) < 0)
+			if ((hi = util_hexval(in[i + 1])) < 0 ||
+			    (lo = util_hexval(in[i + 2])) < 0)
 				return -1;
 			c = (char)(hi << 4 | lo);
 			i += 2;
@@ -115,7 +104,7 @@ api_id_parse(const char *raw, size_t rawlen, char *out, const char **why)
 	}
 	for (size_t i = 0; i < rawlen; i++)
 		if (raw[i] == '%' && (rawlen - i < 3 ||
-		    hexval(raw[i + 1]) < 0 || hexval(raw[i + 2]) < 0)) {
+		    util_hexval(raw[i + 1]) < 0 || util_hexval(raw[i + 2]) < 0)) {
 			*why = "invalid id: malformed percent-escape";
 			return -1;
 		}
@@ -249,48 +238,32 @@ origin_well_formed(const char *s)
 struct api_cors *
 api_cors_new(const char *allowed, char *err, size_t errlen)
 {
-	struct api_cors *c;
-	const char *p, *end, *start;
-	size_t max = 1;
+	struct api_cors *c = xcalloc(1, sizeof(*c));
+	const char *p, *start;
+	size_t len;
+	char *o;
 
-	for (p = allowed; *p != '\0'; p++)
-		if (*p == ',')
-			max++;
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->origins = calloc(max, sizeof(*c->origins))) == NULL) {
-		log_error("api: out of memory");
-		abort();
-	}
-	for (p = allowed; ; p = end + 1) {
-		char *o;
-		size_t len;
-
-		if ((end = strchr(p, ',')) == NULL)
-			end = p + strlen(p);
-		for (start = p; start < end && isspace((unsigned char)*start);)
-			start++;
-		len = (size_t)(end - start);
-		while (len > 0 && isspace((unsigned char)start[len - 1]))
-			len--;
+	c->origins = xcalloc(util_list_count(allowed), sizeof(*c->origins));
+	for (p = allowed; util_list_next(&p, &start, &len); ) {
 		if (len > 0 && start[len - 1] == '/')
 			len--;			/* "https://a.example/" */
-		if (len == 1 && *start == '*')
+		if (len == 1 && *start == '*') {
 			c->any = true;
-		else if (len > 0) {
-			if ((o = strndup(start, len)) == NULL) {
-				log_error("api: out of memory");
-				abort();
-			}
-			c->origins[c->count++] = o;
-			if (!origin_well_formed(o)) {
-				snprintf(err, errlen, "\"%s\" is not an origin "
-				    "(scheme://host[:port])", o);
-				api_cors_free(c);
-				return NULL;
-			}
+			continue;
 		}
-		if (*end == '\0')
-			break;
+		if (len == 0)
+			continue;
+		if ((o = strndup(start, len)) == NULL) {
+			log_error("api: out of memory");
+			abort();
+		}
+		c->origins[c->count++] = o;
+		if (!origin_well_formed(o)) {
+			snprintf(err, errlen, "\"%s\" is not an origin "
+			    "(scheme://host[:port])", o);
+			api_cors_free(c);
+			return NULL;
+		}
 	}
 	return c;
 }

@@ -16,7 +16,6 @@
  * Not here: where keys come from (a setting, a file, SSM) is main.c's and
  * the AWS client's business.
  */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 
 #include "apikey.h"
 #include "log.h"
+#include "util.h"
 
 struct apikey_set {
 	size_t		  count;
@@ -51,33 +51,14 @@ digest(const void *buf, size_t len, unsigned char out[SHA256_DIGEST_LENGTH])
 struct apikey_set *
 apikey_set_parse(const char *list, char *err, size_t errlen)
 {
-	struct apikey_set *set;
-	const char *p, *start, *end;
-	size_t max = 1;
+	struct apikey_set *set = xcalloc(1, sizeof(*set));
+	const char *p, *key;
+	size_t len;
 
-	for (p = list; *p != '\0'; p++)
-		if (*p == ',')
-			max++;
-	if ((set = calloc(1, sizeof(*set))) == NULL ||
-	    (set->digest = calloc(max, sizeof(*set->digest))) == NULL) {
-		log_error("apikey: out of memory");
-		abort();
-	}
-	for (p = list; ; p = end + 1) {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		start = p;
-		while (start < end && isspace((unsigned char)*start))
-			start++;
-		p = end;
-		while (p > start && isspace((unsigned char)p[-1]))
-			p--;
-		if (p > start)
-			digest(start, (size_t)(p - start), set->digest[set->count++]);
-		if (*end == '\0')
-			break;
-	}
+	set->digest = xcalloc(util_list_count(list), sizeof(*set->digest));
+	for (p = list; util_list_next(&p, &key, &len); )
+		if (len > 0)
+			digest(key, len, set->digest[set->count++]);
 	if (set->count == 0) {
 		snprintf(err, errlen, "no API key in the list");
 		apikey_set_free(set);

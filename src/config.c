@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "config_table.h"
+#include "util.h"
 
 #define ENV_PREFIX	"VISITSD_"
 
@@ -141,16 +142,6 @@ static bool *
 bool_field(struct config *cfg, const struct setting *s)
 {
 	return (bool *)(void *)((char *)cfg + s->offset);
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		abort();
-	return d;
 }
 
 static void
@@ -612,20 +603,12 @@ check_metrics_listen(const char *v, char *why, size_t whylen)
 static int
 check_origins(const char *v, char *why, size_t whylen)
 {
-	const char *p = v, *end, *host;
+	const char *list = v, *p, *host;
 	size_t n;
 
 	if (strcmp(v, "*") == 0)
 		return 0;
-	for (;;) {
-		end = strchr(p, ',');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
-		while (n > 0 && (*p == ' ' || *p == '\t')) {
-			p++;
-			n--;
-		}
-		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-			n--;
+	while (util_list_next(&list, &p, &n)) {
 		if (n > 0 && p[n - 1] == '/')
 			n--;
 		if (strncmp(p, "https://", 8) == 0)
@@ -641,10 +624,8 @@ check_origins(const char *v, char *why, size_t whylen)
 			    "by commas, without paths", (int)n, p);
 			return -1;
 		}
-		if (end == NULL)
-			return 0;
-		p = end + 1;
 	}
+	return 0;
 }
 
 static int

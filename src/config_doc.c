@@ -139,11 +139,69 @@ describe_type(const struct setting *s, char *buf, size_t len)
 		    i == 0 ? "" : ",", s->choices[i]);
 }
 
+/*
+ * The settings section by section, in table order: each section's heading
+ * (its name between before and after), then each of its settings through
+ * one.  The Markdown and the example file differ only in one and the
+ * heading.
+ */
+static void
+by_section(FILE *fp, const char *before, const char *after,
+    void (*one)(FILE *, const struct setting *))
+{
+	size_t i, j;
+
+	for (j = 0; j < NSECTIONS; j++) {
+		fprintf(fp, "%s%s%s", before, config_sections[j], after);
+		for (i = 0; i < NSETTINGS; i++)
+			if (strcmp(config_settings[i].section,
+			    config_sections[j]) == 0)
+				one(fp, &config_settings[i]);
+	}
+}
+
+/* One setting of docs/configuration.md. */
+static void
+markdown_setting(FILE *fp, const struct setting *s)
+{
+	char env[CONFIG_NAME_MAX], flag[CONFIG_NAME_MAX], type[128], def[128];
+
+	config_env_name(s, env, sizeof(env));
+	config_flag_name(s, flag, sizeof(flag));
+	describe_type(s, type, sizeof(type));
+	describe_default(s, def, sizeof(def));
+	fprintf(fp, "\n### %s\n\n", s->name);
+	wrap(fp, "", s->help);
+	fprintf(fp, "\n- INI: `%s` in `[%s]`; environment: `%s`; flag: "
+	    "`--%s`\n- Type: %s\n", s->name, s->section, env, flag, type);
+	if (s->type == T_SECRET || s->def[0] == '\0')
+		fprintf(fp, "- Default: %s\n", def);
+	else
+		fprintf(fp, "- Default: `%s`\n", def);
+}
+
+/* One setting of config.example.ini. */
+static void
+example_setting(FILE *fp, const struct setting *s)
+{
+	char env[CONFIG_NAME_MAX], flag[CONFIG_NAME_MAX], line[512];
+
+	config_env_name(s, env, sizeof(env));
+	config_flag_name(s, flag, sizeof(flag));
+	snprintf(line, sizeof(line), "%s (%s, --%s)", s->help, env, flag);
+	fputc('\n', fp);
+	wrap(fp, "# ", line);
+	if (s->example != NULL)
+		fprintf(fp, "%s = %s\n", s->name, s->example);
+	else if (s->type == T_SECRET || s->def[0] == '\0')
+		fprintf(fp, "#%s =\n", s->name);
+	else
+		fprintf(fp, "#%s = %s\n", s->name, s->def);
+}
+
 void
 config_write_markdown(FILE *fp)
 {
-	char env[CONFIG_NAME_MAX], flag[CONFIG_NAME_MAX], type[128], def[128];
-	size_t i, j;
 
 	fprintf(fp,
 	    "# Configuration\n"
@@ -194,35 +252,12 @@ config_write_markdown(FILE *fp)
 	    "`aws_request_timeout_ms`.\n"
 	    "\n"
 	    "`config.example.ini` lists every key with its default.\n");
-	for (j = 0; j < NSECTIONS; j++) {
-		fprintf(fp, "\n## [%s]\n", config_sections[j]);
-		for (i = 0; i < NSETTINGS; i++) {
-			const struct setting *s = &config_settings[i];
-
-			if (strcmp(s->section, config_sections[j]) != 0)
-				continue;
-			config_env_name(s, env, sizeof(env));
-			config_flag_name(s, flag, sizeof(flag));
-			describe_type(s, type, sizeof(type));
-			describe_default(s, def, sizeof(def));
-			fprintf(fp, "\n### %s\n\n", s->name);
-			wrap(fp, "", s->help);
-			fprintf(fp, "\n- INI: `%s` in `[%s]`; environment: "
-			    "`%s`; flag: `--%s`\n- Type: %s\n", s->name,
-			    s->section, env, flag, type);
-			if (s->type == T_SECRET || s->def[0] == '\0')
-				fprintf(fp, "- Default: %s\n", def);
-			else
-				fprintf(fp, "- Default: `%s`\n", def);
-		}
-	}
+	by_section(fp, "\n## [", "]\n", markdown_setting);
 }
 
 void
 config_write_example(FILE *fp)
 {
-	char env[CONFIG_NAME_MAX], flag[CONFIG_NAME_MAX], line[512];
-	size_t i, j;
 
 	fprintf(fp,
 	    "# visitsd configuration: every setting, with its default.\n"
@@ -232,26 +267,6 @@ config_write_example(FILE *fp)
 	    "# `visitsd -c FILE`.  A later source wins: built-in defaults <\n"
 	    "# this file < VISITSD_* environment < --flags.\n"
 	    "# Remove the '#' in front of a key to set it.\n");
-	for (j = 0; j < NSECTIONS; j++) {
-		fprintf(fp, "\n[%s]\n", config_sections[j]);
-		for (i = 0; i < NSETTINGS; i++) {
-			const struct setting *s = &config_settings[i];
-
-			if (strcmp(s->section, config_sections[j]) != 0)
-				continue;
-			config_env_name(s, env, sizeof(env));
-			config_flag_name(s, flag, sizeof(flag));
-			snprintf(line, sizeof(line), "%s (%s, --%s)", s->help,
-			    env, flag);
-			fputc('\n', fp);
-			wrap(fp, "# ", line);
-			if (s->example != NULL)
-				fprintf(fp, "%s = %s\n", s->name, s->example);
-			else if (s->type == T_SECRET || s->def[0] == '\0')
-				fprintf(fp, "#%s =\n", s->name);
-			else
-				fprintf(fp, "#%s = %s\n", s->name, s->def);
-		}
-	}
+	by_section(fp, "\n[", "]\n", example_setting);
 }
 

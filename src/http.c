@@ -51,6 +51,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "util.h"
 
 #define ADDR_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
 #define LOG_PATH_MAX	256
@@ -76,7 +77,7 @@ struct http {
 	struct api_cors		*cors;
 	bool			 auth_none;
 	size_t			 max_body;
-	int			 cors_max_age;
+	char			 cors_max_age[16];	/* preflight Max-Age */
 	struct listener		 main;
 	struct listener		 metrics;	/* daemon NULL if none */
 
@@ -123,18 +124,6 @@ elapsed(const struct timespec *since)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - since->tv_sec) +
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e9;
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p;
-
-	if ((p = calloc(n, size)) == NULL) {
-		log_error("http: out of memory");
-		abort();
-	}
-	return p;
 }
 
 /* Copy for the log: bounded, printable ASCII only. */
@@ -229,7 +218,6 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 	const char *origin, *acao;
 	enum MHD_Result ret;
 	bool vary;
-	char age[16];
 
 	resp = MHD_create_response_from_buffer(len, body, mode);
 	if (resp == NULL) {
@@ -248,12 +236,12 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 	if (vary)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
 	if (r->d.preflight) {
-		snprintf(age, sizeof(age), "%d", h->cors_max_age);
 		MHD_add_response_header(resp, "Access-Control-Allow-Methods",
 		    API_CORS_METHODS);
 		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
 		    API_CORS_HEADERS);
-		MHD_add_response_header(resp, "Access-Control-Max-Age", age);
+		MHD_add_response_header(resp, "Access-Control-Max-Age",
+		    h->cors_max_age);
 	}
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->d.allow != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
@@ -645,7 +633,8 @@ http_new(const struct config *cfg, struct store *store, struct keyring *keys,
 	h->keys = keys;
 	h->auth_none = cfg->auth != NULL && strcmp(cfg->auth, "none") == 0;
 	h->max_body = cfg->max_body > 0 ? (size_t)cfg->max_body : 0;
-	h->cors_max_age = cfg->cors_max_age;
+	snprintf(h->cors_max_age, sizeof(h->cors_max_age), "%d",
+	    cfg->cors_max_age);
 	pthread_mutex_init(&h->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -6,10 +6,12 @@
  * parsed, and the buffer wiped.  The file is opened fresh on every call so
  * that SIGHUP picks up a file replaced by rename, as secret managers and
  * editors write them.  An SSM parameter is fetched through aws/ssm.c,
- * with bounded retries at startup.  Not here: the keyring swap (apikey.c).
+ * with bounded retries at startup that a stop signal cuts short.  Not
+ * here: the keyring swap (apikey.c).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #include "config.h"
 #include "keysource.h"
 #include "log.h"
+#include "util.h"
 
 #define KEY_FILE_MAX	65536
 
@@ -110,69 +113,106 @@ done:
 }
 
 /*
- * An SSM parameter (GetParameter, WithDecryption).  The first successful
- * load of the process is startup: until then transient failures
- * (throttling, network, 5xx, credentials not available yet) are retried
- * with exponential backoff (1 s doubling to 16 s) for up to
- * cfg->ssm_startup_timeout seconds, so the daemon may start before the
- * network or the task role is ready; a permanent failure
- * (ParameterNotFound, AccessDeniedException) ends at once.  Later loads
- * (SIGHUP) make one fetch, with the AWS client's own retries; on failure
- * the caller keeps the old keys.  Only the main thread loads keys.
+ * Wait up to seconds for a signal of stop (blocked by the caller).  Returns
+ * the signal, or 0 when the time passed.
  */
-static bool parameter_loaded;
-
-static uint64_t
-mono_s(void)
+static int
+wait_for_stop(const sigset_t *stop, unsigned seconds)
 {
-	struct timespec ts;
+	struct timespec ts = { .tv_sec = (time_t)seconds, .tv_nsec = 0 };
+	int sig;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
+	do
+		sig = sigtimedwait(stop, NULL, &ts);
+	while (sig == -1 && errno == EINTR);
+	return sig > 0 ? sig : 0;
 }
 
+/* Parse a fetched parameter value, then wipe and free it. */
+static struct apikey_set *
+parse_parameter(const char *name, char *value, char *err, size_t errlen)
+{
+	struct apikey_set *set;
+	char why[256];
+
+	set = apikey_set_parse(value, why, sizeof(why));
+	util_free_secret(value);
+	if (set == NULL)
+		snprintf(err, errlen, "API key parameter %s: %s", name, why);
+	return set;
+}
+
+/*
+ * An SSM parameter (GetParameter, WithDecryption), fetched once, with the
+ * AWS client's own retries: a reload.  On failure the caller keeps its old
+ * keys.
+ */
 static struct apikey_set *
 load_parameter(const struct config *cfg, char *err, size_t errlen)
 {
+	char why[512], *value;
+	int retryable;
+
+	if ((value = ssm_fetch(cfg->api_key_parameter,
+	    cfg->aws_connect_timeout_ms, cfg->aws_request_timeout_ms,
+	    &retryable, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "API key parameter %s: %s",
+		    cfg->api_key_parameter, why);
+		return NULL;
+	}
+	return parse_parameter(cfg->api_key_parameter, value, err, errlen);
+}
+
+/*
+ * The SSM parameter at startup: transient failures (throttling, network,
+ * 5xx, credentials not available yet) are retried with exponential
+ * backoff (1 s doubling to 16 s) for up to cfg->ssm_startup_timeout
+ * seconds, so the daemon may start before the network or the task role is
+ * ready; a permanent failure (ParameterNotFound, AccessDeniedException)
+ * ends at once, and so does a signal of stop between attempts.
+ */
+static struct apikey_set *
+load_parameter_startup(const struct config *cfg, const sigset_t *stop,
+    int *sig, char *err, size_t errlen)
+{
 	const char *name = cfg->api_key_parameter;
-	struct apikey_set *set;
-	uint64_t deadline = mono_s() + (uint64_t)cfg->ssm_startup_timeout;
+	uint64_t deadline = util_now_ms() +
+	    (uint64_t)cfg->ssm_startup_timeout * 1000;
 	unsigned delay = 1;
-	char why[512];
-	char *value;
+	char why[512], *value;
 	int retryable;
 
 	for (;;) {
 		value = ssm_fetch(name, cfg->aws_connect_timeout_ms,
 		    cfg->aws_request_timeout_ms, &retryable, why, sizeof(why));
 		if (value != NULL)
-			break;
-		if (parameter_loaded || !retryable ||
-		    mono_s() + delay > deadline) {
-			snprintf(err, errlen, "API key parameter %s: %s%s", name,
-			    why, parameter_loaded || !retryable ? "" :
-			    " (gave up after VISITSD_SSM_STARTUP_TIMEOUT)");
+			return parse_parameter(name, value, err, errlen);
+		if (!retryable) {
+			snprintf(err, errlen, "API key parameter %s: %s", name,
+			    why);
+			return NULL;
+		}
+		if (util_now_ms() + delay * 1000 > deadline) {
+			snprintf(err, errlen, "API key parameter %s: %s (gave "
+			    "up after VISITSD_SSM_STARTUP_TIMEOUT)", name, why);
 			return NULL;
 		}
 		log_warnx("API key parameter %s: %s; retrying in %us", name,
 		    why, delay);
-		sleep(delay);
+		if ((*sig = wait_for_stop(stop, delay)) != 0) {
+			snprintf(err, errlen, "API key parameter %s: %s while "
+			    "retrying", name, strsignal(*sig));
+			return NULL;
+		}
 		if (delay < 16)
 			delay *= 2;
 	}
-	set = apikey_set_parse(value, why, sizeof(why));
-	OPENSSL_cleanse(value, strlen(value));
-	free(value);
-	if (set == NULL) {
-		snprintf(err, errlen, "API key parameter %s: %s", name, why);
-		return NULL;
-	}
-	parameter_loaded = true;
-	return set;
 }
 
-struct apikey_set *
-keysource_load(const struct config *cfg, char *err, size_t errlen)
+/* The configured source; stop is NULL for a reload, else startup. */
+static struct apikey_set *
+load(const struct config *cfg, const sigset_t *stop, int *sig, char *err,
+    size_t errlen)
 {
 	struct apikey_set *set;
 	char why[256];
@@ -186,9 +226,26 @@ keysource_load(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->api_key_file[0] != '\0')
 		return load_file(cfg->api_key_file, err, errlen);
 	if (cfg->api_key_parameter[0] != '\0')
-		return load_parameter(cfg, err, errlen);
+		return stop != NULL ? load_parameter_startup(cfg, stop, sig,
+		    err, errlen) : load_parameter(cfg, err, errlen);
 	snprintf(err, errlen, "no API key source configured");
 	return NULL;
+}
+
+struct apikey_set *
+keysource_load(const struct config *cfg, char *err, size_t errlen)
+{
+	int sig;
+
+	return load(cfg, NULL, &sig, err, errlen);
+}
+
+struct apikey_set *
+keysource_load_startup(const struct config *cfg, const sigset_t *stop,
+    int *sig, char *err, size_t errlen)
+{
+	*sig = 0;
+	return load(cfg, stop, sig, err, errlen);
 }
 
 const char *

@@ -10,6 +10,7 @@
 #ifndef VISITSD_KEYSOURCE_H
 #define VISITSD_KEYSOURCE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 struct config;
@@ -22,6 +23,19 @@ struct apikey_set;
  * when the key file is readable by its group or by others.
  */
 struct apikey_set	*keysource_load(const struct config *cfg, char *err,
+			    size_t errlen);
+
+/*
+ * keysource_load for startup.  An SSM parameter's transient failures are
+ * retried with backoff for up to cfg->ssm_startup_timeout seconds (a
+ * reload makes one fetch); between attempts the wait ends at once when a
+ * signal of stop (blocked in every thread by the caller) arrives: then
+ * NULL is returned with the signal in *sig, which is 0 otherwise.  A
+ * signal arriving during a fetch is taken after it (bounded by the AWS
+ * timeouts).  stop and cfg are borrowed for the call.
+ */
+struct apikey_set	*keysource_load_startup(const struct config *cfg,
+			    const sigset_t *stop, int *sig, char *err,
 			    size_t errlen);
 
 /*

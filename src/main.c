@@ -4,6 +4,8 @@
  * Startup: configuration (errors go to stderr with exit 78 before logging
  * exists), logging, `-n`, signals blocked before the first thread, keys,
  * store, HTTP, then one "listening on" line and READY=1 for systemd.
+ * SIGTERM/SIGINT while the keys are still being retried from SSM stop the
+ * daemon there, with exit 0.
  * Afterwards the main thread does nothing but wait for signals: SIGHUP
  * reloads the key source, SIGTERM/SIGINT stop gracefully and exit 0, and a
  * systemd watchdog, when configured, is fed at half its interval.  Only
@@ -110,7 +112,7 @@ main(int argc, char *argv[])
 	struct apikey_set *set;
 	struct store *store = NULL;
 	struct http *http = NULL;
-	sigset_t sigs;
+	sigset_t sigs, stop;
 	char err[512], src[512];
 	bool check_only;
 	int status, sig, abandoned;
@@ -142,9 +144,10 @@ main(int argc, char *argv[])
 		    "ignored");
 
 	/* Before any thread exists, so that every thread inherits the mask. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigs = stop;
 	sigaddset(&sigs, SIGHUP);
 	if ((errno = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0)
 		fatal("pthread_sigmask");
@@ -157,7 +160,14 @@ main(int argc, char *argv[])
 		fatalx("out of memory");
 	if (auth_required(&cfg)) {
 		keysource_describe(&cfg, src, sizeof(src));
-		if ((set = keysource_load(&cfg, err, sizeof(err))) == NULL)
+		set = keysource_load_startup(&cfg, &stop, &sig, err,
+		    sizeof(err));
+		if (set == NULL && sig != 0) {
+			log_info("%s during startup: %s; stopping",
+			    strsignal(sig), err);
+			goto teardown;
+		}
+		if (set == NULL)
 			fatalx("cannot load the API key: %s", err);
 		log_debug("loaded %zu API key(s) from %s",
 		    apikey_set_count(set), src);
@@ -183,6 +193,7 @@ main(int argc, char *argv[])
 	notify_send("STOPPING=1");
 	if ((abandoned = http_shutdown(http, cfg.shutdown_timeout)) > 0)
 		log_warnx("%d request(s) abandoned at shutdown", abandoned);
+teardown:
 	http_free(http);
 	store_free(store);
 	keyring_free(keys);

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "util.h"
 
 static const char *const route_names[] = {
 	"visits", "healthz", "readyz", "metrics", "not_found", "other",
@@ -82,10 +83,7 @@ metrics_counter_new(const char *name, const char *labels, const char *help,
 		if (strcmp(c->name, name) == 0 &&
 		    strcmp(c->labels ? c->labels : "", labels ? labels : "") == 0)
 			goto out;
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_error("metrics: out of memory");
-		abort();
-	}
+	c = xcalloc(1, sizeof(*c));
 	c->name = name;
 	c->labels = labels;
 	c->help = help;
@@ -178,15 +176,17 @@ render_http(FILE *fp)
 			    "{route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
 			    route_names[r], bucket_le[b], cum);
 		}
+		/* Buckets and count are read apart: never show fewer. */
+		if (count < cum)
+			count = cum;
 		fprintf(fp, "visitsd_http_request_duration_seconds_bucket"
 		    "{route=\"%s\",le=\"+Inf\"} %" PRIu64 "\n"
 		    "visitsd_http_request_duration_seconds_sum"
 		    "{route=\"%s\"} %.9f\n"
 		    "visitsd_http_request_duration_seconds_count"
 		    "{route=\"%s\"} %" PRIu64 "\n",
-		    route_names[r], count < cum ? cum : count, route_names[r],
-		    (double)load(&h->sum_ns) / 1e9, route_names[r],
-		    count < cum ? cum : count);
+		    route_names[r], count, route_names[r],
+		    (double)load(&h->sum_ns) / 1e9, route_names[r], count);
 	}
 
 	fprintf(fp, "# HELP visitsd_http_requests_in_flight HTTP requests "

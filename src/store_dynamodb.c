@@ -33,6 +33,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "util.h"
 
 #define NBUCKETS	1024
 #define CHECK_TTL_MS	5000	/* a good DescribeTable answer is kept */
@@ -78,15 +79,6 @@ struct single {
 
 static struct metrics_counter *m_increments, *m_coalesced, *m_batches;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static size_t
 bucket_of(const char *id)
 {
@@ -100,10 +92,8 @@ bucket_of(const char *id)
 static struct waiter *
 waiter_new(store_done_fn *done, void *arg)
 {
-	struct waiter *w;
+	struct waiter *w = xcalloc(1, sizeof(*w));
 
-	if ((w = calloc(1, sizeof(*w))) == NULL)
-		fatalx("out of memory");
 	w->done = done;
 	w->arg = arg;
 	return w;
@@ -214,9 +204,8 @@ dyn_increment(struct store *base, const char *id, store_done_fn *done,
 		metrics_counter_add(m_coalesced, 1);
 		return;
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->id = strdup(id)) == NULL)
-		fatalx("out of memory");
+	p = xcalloc(1, sizeof(*p));
+	p->id = xstrdup(id);
 	p->s = s;
 	p->inflight = w;
 	p->n_inflight = 1;
@@ -252,10 +241,8 @@ static void
 dyn_get(struct store *base, const char *id, store_done_fn *done, void *arg)
 {
 	struct store_dynamodb *s = (struct store_dynamodb *)base;
-	struct single *g;
+	struct single *g = xcalloc(1, sizeof(*g));
 
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		fatalx("out of memory");
 	g->s = s;
 	g->done = done;
 	g->arg = arg;
@@ -283,7 +270,7 @@ check_done(void *arg, const struct aws_response *r)
 	}
 	pthread_mutex_lock(&s->lock);
 	s->check_res = res;
-	s->check_until_ms = now_ms() + (res == STORE_OK ? CHECK_TTL_MS :
+	s->check_until_ms = util_now_ms() + (res == STORE_OK ? CHECK_TTL_MS :
 	    CHECK_BAD_TTL_MS);
 	s->check_inflight = false;
 	list = s->check_waiters;
@@ -305,7 +292,7 @@ dyn_check(struct store *base, store_done_fn *done, void *arg)
 	bool send;
 
 	pthread_mutex_lock(&s->lock);
-	if (!s->check_inflight && now_ms() < s->check_until_ms) {
+	if (!s->check_inflight && util_now_ms() < s->check_until_ms) {
 		res = s->check_res;
 		pthread_mutex_unlock(&s->lock);
 		done(arg, res, 0);

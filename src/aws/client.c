@@ -35,6 +35,7 @@
 #include "aws/sigv4.h"
 #include "log.h"
 #include "metrics.h"
+#include "util.h"
 
 #define MAX_ANSWER	(1024 * 1024)	/* bytes kept of an answer */
 #define MAX_CONNECTIONS	64		/* per host, as the SDKs' pool */
@@ -157,42 +158,14 @@ op_index(const char *op)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static double
 random01(void)
 {
 	uint32_t r;
 
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint32_t)now_ms() * 2654435761u;
+		r = (uint32_t)util_now_ms() * 2654435761u;
 	return (double)r / 4294967296.0;
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL)
-		fatalx("out of memory");
-	return d;
-}
-
-static void
-wipe_free(char *s, size_t len)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, len);
-	free(s);
 }
 
 /* Free the per-attempt state; the headers may carry a session token. */
@@ -219,7 +192,7 @@ static void
 xfer_free(struct xfer *x)
 {
 	attempt_cleanup(x);
-	wipe_free(x->body, x->len);
+	util_wipe_free(x->body, x->len);
 	free(x);
 }
 
@@ -569,7 +542,7 @@ attempt_done(struct aws_client *c, struct xfer *x, CURLcode rc)
 	    x->op, x->attempt, x->error_type,
 	    x->error_type[0] != '\0' ? " " : "", x->error_message);
 	attempt_cleanup(x);
-	x->due_ms = now_ms() + (uint64_t)aws_backoff_ms(x->attempt,
+	x->due_ms = util_now_ms() + (uint64_t)aws_backoff_ms(x->attempt,
 	    x->throttled, random01());
 	x->next = c->delayed;
 	c->delayed = x;
@@ -582,7 +555,7 @@ static uint64_t
 run_delayed(struct aws_client *c, bool stopping)
 {
 	struct xfer **pp = &c->delayed, *x;
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = util_now_ms(), next = UINT64_MAX;
 
 	while ((x = *pp) != NULL) {
 		if (stopping || x->due_ms <= now) {
@@ -645,7 +618,7 @@ run(void *p)
 		if (curl_multi_timeout(c->multi, &curl_to) == CURLM_OK &&
 		    curl_to >= 0 && curl_to < timeout)
 			timeout = (int)curl_to;
-		now = now_ms();
+		now = util_now_ms();
 		if (next != UINT64_MAX)
 			timeout = next <= now ? 0 : (next - now < (uint64_t)
 			    timeout ? (int)(next - now) : timeout);
@@ -838,8 +811,7 @@ aws_client_submit(struct aws_client *c, const char *op, char *body,
 	struct xfer *x;
 	bool refused;
 
-	if ((x = calloc(1, sizeof(*x))) == NULL)
-		fatalx("out of memory");
+	x = xcalloc(1, sizeof(*x));
 	x->c = c;
 	x->op = op;
 	x->opi = op_index(op);
@@ -863,71 +835,4 @@ aws_client_submit(struct aws_client *c, const char *op, char *body,
 		finish(x, AWS_UNAVAILABLE, "client stopped");
 	else
 		curl_multi_wakeup(c->multi);
-}
-
-/* The synchronous call: a condition variable the completion signals. */
-struct call {
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	bool		 done;
-	struct aws_result *out;
-};
-
-static void
-call_done(void *arg, const struct aws_response *r)
-{
-	struct call *k = arg;
-	struct aws_result *out = k->out;
-
-	out->outcome = r->outcome;
-	out->status = r->status;
-	if ((out->body = malloc(r->body_len + 1)) == NULL)
-		fatalx("out of memory");
-	memcpy(out->body, r->body, r->body_len);
-	out->body[r->body_len] = '\0';
-	out->body_len = r->body_len;
-	snprintf(out->error_type, sizeof(out->error_type), "%s",
-	    r->error_type);
-	snprintf(out->error_message, sizeof(out->error_message), "%s",
-	    r->error_message);
-	pthread_mutex_lock(&k->lock);
-	k->done = true;
-	pthread_cond_signal(&k->cond);
-	pthread_mutex_unlock(&k->lock);
-}
-
-void
-aws_client_call(struct aws_client *c, const char *op, char *body,
-    bool idempotent, struct aws_result *out)
-{
-	struct call k;
-
-	memset(out, 0, sizeof(*out));
-	memset(&k, 0, sizeof(k));
-	pthread_mutex_init(&k.lock, NULL);
-	pthread_cond_init(&k.cond, NULL);
-	k.out = out;
-	aws_client_submit(c, op, body, idempotent, call_done, &k);
-	pthread_mutex_lock(&k.lock);
-	while (!k.done)
-		pthread_cond_wait(&k.cond, &k.lock);
-	pthread_mutex_unlock(&k.lock);
-	pthread_cond_destroy(&k.cond);
-	pthread_mutex_destroy(&k.lock);
-}
-
-void
-aws_result_cleanup(struct aws_result *r)
-{
-	if (r == NULL)
-		return;
-	wipe_free(r->body, r->body_len);
-	r->body = NULL;
-	r->body_len = 0;
-}
-
-const char *
-aws_client_endpoint(const struct aws_client *c)
-{
-	return c->endpoint;
 }

@@ -110,15 +110,12 @@ struct aws_result {
 };
 
 /*
- * Submit and wait for the answer: for startup and reload paths only, never
- * from the client thread or an HTTP worker.  Fills out (release it with
+ * Submit and wait for the answer (client_call.c): for startup and reload
+ * paths only, never from the client thread or an HTTP worker.  Fills out (release it with
  * aws_result_cleanup, which wipes the body: it may hold a secret).
  */
 void	aws_client_call(struct aws_client *, const char *op, char *body,
 	    bool idempotent, struct aws_result *out);
 void	aws_result_cleanup(struct aws_result *);
-
-/* The endpoint requests go to (borrowed, valid while the client lives). */
-const char	*aws_client_endpoint(const struct aws_client *);
 
 #endif

@@ -1,7 +1,7 @@
 /*
- * creds: the credentials object, the provider vtable helpers, and the two
- * providers that need no I/O beyond the environment (environment, static),
- * plus the chain that composes providers in the SDKs' default order.
+ * creds: the credentials object, the provider vtable helpers, the
+ * environment provider (no I/O beyond getenv), and the chain that composes
+ * providers in the SDKs' default order.
  *
  * The shared-file provider lives in creds_profile.c, the container and IMDS
  * providers in creds_container.c and creds_imds.c (over creds_http.c), the
@@ -16,16 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/creds.h"
-
-/* Free a secret string after wiping it; NULL is fine. */
-static void
-free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
+#include "util.h"
 
 struct aws_credentials *
 aws_credentials_new(const char *akid, const char *secret, const char *token,
@@ -42,7 +33,7 @@ aws_credentials_new(const char *akid, const char *secret, const char *token,
 	    (token != NULL && *token != '\0' &&
 	    (c->session_token = strdup(token)) == NULL)) {
 		free(c->access_key_id);
-		free_secret(c->secret_access_key);
+		util_free_secret(c->secret_access_key);
 		free(c);
 		return NULL;
 	}
@@ -68,8 +59,8 @@ aws_credentials_unref(struct aws_credentials *c)
 	if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	free(c->access_key_id);
-	free_secret(c->secret_access_key);
-	free_secret(c->session_token);
+	util_free_secret(c->secret_access_key);
+	util_free_secret(c->session_token);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -98,6 +89,19 @@ static void
 plain_destroy(struct creds_provider *p)
 {
 	free(p);
+}
+
+struct creds_provider *
+creds_provider_new(struct aws_credentials *(*get)(struct creds_provider *,
+    char *, size_t))
+{
+	struct creds_provider *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->get = get;
+	p->destroy = plain_destroy;
+	return p;
 }
 
 /* AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. */
@@ -134,50 +138,7 @@ env_get(struct creds_provider *p, char *err, size_t errlen)
 struct creds_provider *
 creds_env_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = env_get;
-	p->destroy = plain_destroy;
-	return p;
-}
-
-struct static_provider {
-	struct creds_provider	 base;
-	struct aws_credentials	*creds;
-};
-
-static struct aws_credentials *
-static_get(struct creds_provider *p, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	return aws_credentials_ref(((struct static_provider *)p)->creds);
-}
-
-static void
-static_destroy(struct creds_provider *p)
-{
-	aws_credentials_unref(((struct static_provider *)p)->creds);
-	free(p);
-}
-
-struct creds_provider *
-creds_static_new(const char *akid, const char *secret, const char *token)
-{
-	struct static_provider *s;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return NULL;
-	if ((s->creds = aws_credentials_new(akid, secret, token, 0,
-	    "static")) == NULL) {
-		free(s);
-		return NULL;
-	}
-	s->base.get = static_get;
-	s->base.destroy = static_destroy;
-	return &s->base;
+	return creds_provider_new(env_get);
 }
 
 struct chain {

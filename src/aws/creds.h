@@ -53,6 +53,12 @@ struct aws_credentials	*creds_get(struct creds_provider *p, char *err,
 			    size_t errlen);
 /* Destroy a provider and what it owns.  Accepts NULL. */
 void			 creds_provider_free(struct creds_provider *);
+/*
+ * A provider with no state of its own (env, profile, container, imds):
+ * get, and a destroy that frees the provider.  A new provider, NULL on OOM.
+ */
+struct creds_provider	*creds_provider_new(struct aws_credentials *(*get)(
+			    struct creds_provider *, char *, size_t));
 
 /*
  * The providers.  Each returns a new provider, NULL only when out of memory,
@@ -62,7 +68,6 @@ void			 creds_provider_free(struct creds_provider *);
  * seconds, so only the cache's refresh thread and startup call them.
  *
  * env:       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
- * static:    the given keys (copied); for tests and explicit configuration.
  * profile:   AWS_PROFILE (default "default") in AWS_SHARED_CREDENTIALS_FILE
  *            (~/.aws/credentials, [name]) then AWS_CONFIG_FILE
  *            (~/.aws/config, [profile name] or [default]).
@@ -77,8 +82,6 @@ void			 creds_provider_free(struct creds_provider *);
  *            true.  No IMDSv1 fallback.  One-second timeouts.
  */
 struct creds_provider	*creds_env_new(void);
-struct creds_provider	*creds_static_new(const char *akid,
-			    const char *secret, const char *token);
 struct creds_provider	*creds_profile_new(void);
 struct creds_provider	*creds_container_new(void);
 struct creds_provider	*creds_imds_new(void);

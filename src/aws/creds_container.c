@@ -21,6 +21,7 @@
 
 #include "aws/creds.h"
 #include "aws/creds_http.h"
+#include "util.h"
 
 #define TOKEN_FILE_MAX		(16 * 1024)
 #define ECS_HOST_URL		"http://169.254.170.2"
@@ -200,26 +201,14 @@ container_get(struct creds_provider *p, char *err, size_t errlen)
 done:
 	creds_http_resp_cleanup(&r);
 	creds_http_headers_free(h);
-	creds_http_free_secret(token);
+	util_free_secret(token);
 	free(url);
 	return c;
-}
-
-static void
-plain_destroy(struct creds_provider *p)
-{
-	free(p);
 }
 
 struct creds_provider *
 creds_container_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = container_get;
-	p->destroy = plain_destroy;
-	return p;
+	return creds_provider_new(container_get);
 }
 

@@ -74,16 +74,6 @@ creds_http_join(const char *a, const char *b)
 	return s;
 }
 
-/* Free a secret string after wiping it; NULL is fine. */
-void
-creds_http_free_secret(char *t)
-{
-	if (t != NULL) {
-		OPENSSL_cleanse(t, strlen(t));
-		free(t);
-	}
-}
-
 /* Free a header list whose entries may carry tokens, wiping them first. */
 void
 creds_http_headers_free(struct curl_slist *h)

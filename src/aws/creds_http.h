@@ -52,8 +52,6 @@ struct aws_credentials *creds_http_parse_creds(const char *who,
 
 /* a followed by b, new; NULL on OOM. */
 char	*creds_http_join(const char *a, const char *b);
-/* Wipe and free a secret string; NULL is fine. */
-void	creds_http_free_secret(char *s);
 /* Whether environment variable name is "true" (any case). */
 bool	creds_http_env_true(const char *name);
 /* Whether s can go into a header line (no CR or LF). */

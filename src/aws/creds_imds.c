@@ -19,17 +19,12 @@
 
 #include "aws/creds.h"
 #include "aws/creds_http.h"
+#include "util.h"
 
 #define IMDS_DEFAULT		"http://169.254.169.254"
 #define IMDS_DEFAULT_IPV6	"http://[fd00:ec2::254]"
 #define IMDS_TOKEN_TTL		"21600"
 #define IMDS_TIMEOUT_MS		1000L
-
-static void
-plain_destroy(struct creds_provider *p)
-{
-	free(p);
-}
 
 /* The IMDS base URL without a trailing slash; new, or NULL on OOM. */
 static char *
@@ -168,7 +163,7 @@ imds_creds_get(struct creds_provider *p, char *err, size_t errlen)
 	c = creds_http_parse_creds("imds", &r, "imds", err, errlen);
 done:
 	creds_http_resp_cleanup(&r);
-	creds_http_free_secret(token);
+	util_free_secret(token);
 	free(base);
 	free(path);
 	return c;
@@ -177,13 +172,7 @@ done:
 struct creds_provider *
 creds_imds_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = imds_creds_get;
-	p->destroy = plain_destroy;
-	return p;
+	return creds_provider_new(imds_creds_get);
 }
 
 char *
@@ -208,7 +197,7 @@ creds_imds_region(char *err, size_t errlen)
 		snprintf(err, errlen, "imds: out of memory");
 done:
 	creds_http_resp_cleanup(&r);
-	creds_http_free_secret(token);
+	util_free_secret(token);
 	free(base);
 	return region;
 }

@@ -24,6 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "aws/creds.h"
+#include "util.h"
 
 /* What one pass over one file collects for one profile. */
 struct profile_scan {
@@ -55,20 +56,11 @@ ini_setup(void)
 }
 
 static void
-free_secret(char *s)
-{
-	if (s == NULL)
-		return;
-	OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
-
-static void
 scan_cleanup(struct profile_scan *s)
 {
 	free(s->akid);
-	free_secret(s->secret);
-	free_secret(s->token);
+	util_free_secret(s->secret);
+	util_free_secret(s->token);
 	free(s->region);
 	memset(s, 0, sizeof(*s));
 }
@@ -82,7 +74,7 @@ set_value(char **slot, const char *v, bool secret)
 	if ((d = strdup(v)) == NULL)
 		return 0;
 	if (secret)
-		free_secret(*slot);
+		util_free_secret(*slot);
 	else
 		free(*slot);
 	*slot = d;
@@ -269,22 +261,10 @@ done:
 	return c;
 }
 
-static void
-profile_destroy(struct creds_provider *p)
-{
-	free(p);
-}
-
 struct creds_provider *
 creds_profile_new(void)
 {
-	struct creds_provider *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->get = profile_get;
-	p->destroy = profile_destroy;
-	return p;
+	return creds_provider_new(profile_get);
 }
 
 char *

@@ -24,6 +24,7 @@
 #include <openssl/hmac.h>
 
 #include "aws/sigv4.h"
+#include "util.h"
 
 #define SIGV4_ALGORITHM	"AWS4-HMAC-SHA256"
 
@@ -137,18 +138,6 @@ uri_encode(struct buf *b, const char *s, size_t n, int keep_slash)
 	}
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decode %XX sequences of s[0..n) (a '%' not followed by two hex digits
  * stays literal; '+' is a plus, not a space) and re-encode strictly.
@@ -161,10 +150,10 @@ query_component(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			buf_addc(&dec, (char)(hexval(s[i + 1]) * 16 +
-			    hexval(s[i + 2])));
+		if (s[i] == '%' && i + 2 < n && util_hexval(s[i + 1]) >= 0 &&
+		    util_hexval(s[i + 2]) >= 0) {
+			buf_addc(&dec, (char)(util_hexval(s[i + 1]) * 16 +
+			    util_hexval(s[i + 2])));
 			i += 2;
 		} else
 			buf_addc(&dec, s[i]);

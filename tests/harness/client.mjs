@@ -92,7 +92,7 @@ class Harness {
       env.AWS_CONTAINER_CREDENTIALS_FULL_URI = this.containerFullUri;
       env.AWS_CONTAINER_AUTHORIZATION_TOKEN = this.containerToken;
     } else if (source === 'imds') {
-      delete env.AWS_EC2_METADATA_DISABLED;
+      env.AWS_EC2_METADATA_DISABLED = 'false';
       env.AWS_EC2_METADATA_SERVICE_ENDPOINT = this.imdsEndpoint;
     } else {
       throw new Error(`unknown credential source ${source}`);

@@ -12,7 +12,7 @@ import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness } from '../harness/client.mjs';
-import { startDaemon, tempDir } from './lib/daemon.mjs';
+import { runDaemon, startDaemon, tempDir } from './lib/daemon.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -158,6 +158,19 @@ test('SSM key: startup gives up after VISITSD_SSM_STARTUP_TIMEOUT with a clear m
   await h.fault('GetParameter', 'throttle', { count: 100 });
   await assert.rejects(startDaemon({ env, timeoutMs: 20000 }),
     /exited \(code 1[,)][\s\S]*API key parameter \/visitsd\/api-key.*gave up after VISITSD_SSM_STARTUP_TIMEOUT/);
+});
+
+test('SSM key: SIGTERM while startup retries SSM stops the daemon there, exit 0', async (t) => {
+  const h = await startHarness();
+  t.after(() => h.stop());
+  // Retries would go on for ten minutes; runDaemon gives up after 20 s.
+  const env = daemonEnv(h, 'env', { VISITSD_SSM_STARTUP_TIMEOUT: '600', VISITSD_LISTEN: '127.0.0.1:0' });
+  await h.fault('GetParameter', 'throttle', { count: 1000 });
+  const r = await runDaemon({ env, timeoutMs: 20000, signalOn: { log: /retrying in/, signal: 'SIGTERM' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Terminated during startup: API key parameter \/visitsd\/api-key: Terminated while retrying; stopping/);
+  assert.match(r.stderr, /"msg":"stopped"/);
+  assert.doesNotMatch(r.stderr, /listening on/);
 });
 
 test('throttled UpdateItems are retried and counted once', async (t) => {

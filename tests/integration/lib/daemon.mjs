@@ -169,14 +169,23 @@ export function startDaemon({ env = {}, args = [], timeoutMs = 15000 } = {}) {
  * Run visitsd to completion with the same environment rules as startDaemon
  * (but no defaults unless given).  Resolves { code, signal, stdout, stderr };
  * kills the process and rejects after opts.timeoutMs (default 15 s).
+ * opts.signalOn { log: RegExp, signal }: send signal once, as soon as the
+ * output so far matches log.
  */
-export function runDaemon({ env = {}, args = [], timeoutMs = 15000 } = {}) {
+export function runDaemon({ env = {}, args = [], timeoutMs = 15000, signalOn } = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(binary(), args, { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (c) => { stdout += c; });
-    proc.stderr.setEncoding('utf8').on('data', (c) => { stderr += c; });
+    let signalled = false;
+    const maybeSignal = () => {
+      if (signalOn && !signalled && signalOn.log.test(stdout + stderr)) {
+        signalled = true;
+        proc.kill(signalOn.signal);
+      }
+    };
+    proc.stdout.setEncoding('utf8').on('data', (c) => { stdout += c; maybeSignal(); });
+    proc.stderr.setEncoding('utf8').on('data', (c) => { stderr += c; maybeSignal(); });
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`visitsd ${args.join(' ')} did not exit within ${timeoutMs} ms; stderr:\n${stderr}`));

@@ -1,0 +1,108 @@
+/*
+ * util: hex digits, comma lists, the monotonic clock, wiping secrets,
+ * allocation that aborts.  See util.h; each helper here replaced copies in two or more
+ * modules.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "util.h"
+
+int
+util_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t
+util_list_count(const char *s)
+{
+	size_t n = 1;
+
+	for (; *s != '\0'; s++)
+		if (*s == ',')
+			n++;
+	return n;
+}
+
+bool
+util_list_next(const char **s, const char **item, size_t *len)
+{
+	const char *p = *s, *end;
+
+	if (p == NULL)
+		return false;
+	if ((end = strchr(p, ',')) == NULL)
+		end = p + strlen(p);
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	*item = p;
+	*len = (size_t)(end - p);
+	while (*len > 0 && isspace((unsigned char)p[*len - 1]))
+		(*len)--;
+	*s = *end == ',' ? end + 1 : NULL;
+	return true;
+}
+
+uint64_t
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+util_wipe_free(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, len);
+	free(p);
+}
+
+void
+util_free_secret(char *s)
+{
+	if (s != NULL)
+		util_wipe_free(s, strlen(s));
+}
+
+static void __attribute__((noreturn))
+out_of_memory(void)
+{
+	log_error("out of memory");
+	abort();
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if ((p = calloc(n, size)) == NULL)
+		out_of_memory();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *d;
+
+	if ((d = strdup(s)) == NULL)
+		out_of_memory();
+	return d;
+}
