@@ -583,14 +583,19 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	const union MHD_DaemonInfo *di;
+	uint16_t port;
 
 	if (parse_listen(listen, &ss, &sslen, err, errlen) == -1)
 		return -1;
 	flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
 	    MHD_USE_ITC;
-	if (ss.ss_family == AF_INET6)
+	if (ss.ss_family == AF_INET6) {
 		flags |= MHD_USE_DUAL_STACK;
-	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handler, l,
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	/* MHD binds MHD_OPTION_SOCK_ADDR; the port is for its messages. */
+	l->daemon = MHD_start_daemon(flags, port, NULL, NULL, handler, l,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,

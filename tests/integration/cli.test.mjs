@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 
 const BIN = process.env.VISITSD_BIN ?? 'build/visitsd';
 
@@ -103,6 +104,27 @@ test('a missing key file is a startup error (exit 1), not a configuration one', 
     const n = run(['-n'], { VISITSD_API_KEY_FILE: join(dir, 'absent') });
     assert.equal(n.status, 0);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a listen address in use is a startup error (exit 1) naming that address', async () => {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const dir = tmp();
+  try {
+    const r = run([], {
+      VISITSD_API_KEY: 'k',
+      VISITSD_LISTEN: `127.0.0.1:${port}`,
+      VISITSD_SQLITE_PATH: join(dir, 'v.db'),
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}\\b`));
+    // libmicrohttpd's own line must name the port asked for, not "port 0".
+    assert.doesNotMatch(r.stderr, /port 0\b/);
+  } finally {
+    server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

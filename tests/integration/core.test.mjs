@@ -283,6 +283,21 @@ test('the GET-increments switch makes GET count, for classic frontends', async (
   assert.deepEqual(assertJson(res, 200), { user: 'classic', visits: 3 });
 });
 
+test('with VISITSD_METRICS_LISTEN, /metrics is served only on that address', async (t) => {
+  const d = await startDaemon({ env: { VISITSD_METRICS_LISTEN: '127.0.0.1:0' } });
+  t.after(() => d.stop());
+  const [, address] = await d.waitForLog(/metrics on (127\.0\.0\.1:\d+)/);
+  assert.notEqual(address, d.address);
+  const m = { url: `http://${address}` };
+  await call(d, 'POST', '/api/visits/separate', { key: d.key });
+  const res = await call(m, 'GET', '/metrics');
+  assert.equal(res.status, 200);
+  assert.match(res.headers['content-type'] ?? '', /^text\/plain\b/);
+  assert.equal(visits200(res.text), 1, res.text);
+  assertMessage(await call(d, 'GET', '/metrics'), 404);
+  assert.notEqual((await call(m, 'POST', '/api/visits/separate', { key: d.key })).status, 200);
+});
+
 test('VISITSD_AUTH=none serves without a key', async (t) => {
   const d = await startDaemon({ env: { VISITSD_AUTH: 'none', VISITSD_API_KEY: undefined } });
   t.after(() => d.stop());
