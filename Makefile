@@ -88,7 +88,9 @@ bench: all
 # make demo: the example page (web/) on 127.0.0.1:8081 counting on visitsd
 # at 127.0.0.1:8080, SQLite and the dev key under ./var.  docs/frontend.md.
 .PHONY: demo
-demo: all
+demo:
+	@scripts/deps.sh demo
+	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh $(BUILD)/visitsd
 
 # --- deployment: install, systemd, template and container checks ----------

@@ -15,16 +15,8 @@ api=${DEMO_API:-127.0.0.1:8080}
 web=${DEMO_WEB:-127.0.0.1:8081}
 keyfile=var/dev-api-key
 
-# The key scheme of scripts/run-dev.sh (make run), so both share one key.
-umask 077
-mkdir -p var
-chmod 700 var
-if [ ! -s "$keyfile" ]; then
-	od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$keyfile.tmp"
-	echo >> "$keyfile.tmp"
-	mv "$keyfile.tmp" "$keyfile"
-fi
-key=$(tr -d ' \n' < "$keyfile")
+# The same key as `make run`: var/dev-api-key, created if missing.
+key=$("$(dirname "$0")/dev-key.sh")
 
 python3 -m http.server --bind "${web%:*}" --directory web "${web##*:}" \
     >var/demo-web.log 2>&1 &

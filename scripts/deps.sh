@@ -6,6 +6,7 @@
 #                             Chromium, systemd-analyze and man for its
 #                             unit check)
 #   scripts/deps.sh docker    ... plus what `make check-docker` needs
+#   scripts/deps.sh demo      build, plus Python for `make demo`'s page server
 #
 # It asks dpkg which packages are missing and installs only those: with
 # apt-get when run as root, with sudo when that is available, and otherwise
@@ -21,7 +22,8 @@ case "${1:-build}" in
 build) want=$build ;;
 check) want=$check ;;
 docker) want=$docker ;;
-*) echo "usage: $0 build|check|docker" >&2; exit 2 ;;
+demo) want="$build python3" ;;
+*) echo "usage: $0 build|check|docker|demo" >&2; exit 2 ;;
 esac
 
 missing=

@@ -12,18 +12,8 @@ set -eu
 bin=${1:?usage: $0 path/to/visitsd [flags...]}
 shift
 
-umask 077
-mkdir -p var
-chmod 700 var
 keyfile=var/dev-api-key
-if [ ! -s "$keyfile" ]; then
-	# 16 random bytes as 32 hex characters.
-	key=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
-	printf '%s\n' "$key" > "$keyfile.tmp"
-	mv "$keyfile.tmp" "$keyfile"
-fi
-chmod 600 "$keyfile"
-key=$(tr -d ' \n' < "$keyfile")
+key=$("$(dirname "$0")/dev-key.sh")
 
 listen=${VISITSD_LISTEN:-127.0.0.1:8080}
 case $listen in

@@ -138,10 +138,11 @@ main(int argc, char *argv[])
 		config_cleanup(&cfg);
 		return 0;
 	}
-	if (!auth_required(&cfg) && (cfg.api_key[0] != '\0' ||
-	    cfg.api_key_file[0] != '\0' || cfg.api_key_parameter[0] != '\0'))
-		log_warnx("auth=none: the configured API key source is "
-		    "ignored");
+	if (!auth_required(&cfg))
+		log_warnx("auth=none: serving without an API key%s",
+		    cfg.api_key[0] != '\0' || cfg.api_key_file[0] != '\0' ||
+		    cfg.api_key_parameter[0] != '\0' ?
+		    "; the configured key source is ignored" : "");
 
 	/* Before any thread exists, so that every thread inherits the mask. */
 	sigemptyset(&stop);
