@@ -143,3 +143,56 @@ clean:
 config-docs: $(BUILD)/visitsd
 	$(BUILD)/visitsd --config-markdown > docs/configuration.md
 	$(BUILD)/visitsd --config-example > config.example.ini
+
+# --- sanitizers and fuzzing (docs/testing.md) ------------------------------
+# make check-asan: the unit and integration tests on an AddressSanitizer +
+# UBSan build in $(ASAN_BUILD).  Reports go to files, so a leak in a daemon
+# that a test stopped without checking its exit status still fails the run.
+# Not part of `make check`: it doubles the test time.
+# make fuzz: the libFuzzer targets tests/fuzz/fuzz_*.c, built with clang
+# into $(FUZZ_BUILD)/ and run for FUZZ_SECONDS each; the corpus grows in
+# $(FUZZ_BUILD)/corpus/, seeded from tests/fuzz/seeds/<name>/, with the
+# dictionary tests/fuzz/<name>.dict (the AWS answer targets share
+# aws_json.dict).
+ASAN_BUILD   ?= build/asan
+SAN_FLAGS     = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+                -fno-omit-frame-pointer
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_NAMES    = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: check-asan fuzz fuzz-build
+
+check-asan: node-deps
+	@scripts/deps.sh check
+	@rm -rf $(ASAN_BUILD)/reports && mkdir -p $(ASAN_BUILD)/reports
+	@r=$(abspath $(ASAN_BUILD))/reports; \
+	ASAN_OPTIONS=detect_leaks=1:log_path=$$r/asan \
+	UBSAN_OPTIONS=print_stacktrace=1:log_path=$$r/ubsan \
+	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS='$(SAN_FLAGS)' \
+	    LDFLAGS='-fsanitize=address,undefined' check-unit check-integration; \
+	rc=$$?; \
+	if [ -n "$$(ls $$r)" ]; then cat $$r/*; echo "check-asan: sanitizer reports in $$r" >&2; exit 1; fi; \
+	exit $$rc
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	    CFLAGS='$(SAN_FLAGS) -fsanitize=fuzzer-no-link' fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+	    d=tests/fuzz/$$n.dict; [ -f $$d ] || d=tests/fuzz/aws_json.dict; \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	    echo "fuzz_$$n: $(FUZZ_SECONDS) s"; \
+	    $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -dict=$$d \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$n- \
+	        $(FUZZ_BUILD)/corpus/$$n tests/fuzz/seeds/$$n || exit 1; \
+	done
+
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+.SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o)
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(OBJS)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
+-include $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d)

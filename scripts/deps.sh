@@ -7,6 +7,8 @@
 #                             unit check)
 #   scripts/deps.sh docker    ... plus what `make check-docker` needs
 #   scripts/deps.sh demo      build, plus Python for `make demo`'s page server
+#   scripts/deps.sh fuzz      libraries plus clang and its sanitizer and
+#                             libFuzzer runtime, for `make fuzz`
 #
 # It asks dpkg which packages are missing and installs only those: with
 # apt-get when run as root, with sudo when that is available, and otherwise
@@ -17,13 +19,15 @@ build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
 check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3"
 docker="$check debootstrap docker.io"
+fuzz="$build clang libclang-rt-dev"
 
 case "${1:-build}" in
 build) want=$build ;;
 check) want=$check ;;
 docker) want=$docker ;;
 demo) want="$build python3" ;;
-*) echo "usage: $0 build|check|docker|demo" >&2; exit 2 ;;
+fuzz) want=$fuzz ;;
+*) echo "usage: $0 build|check|docker|demo|fuzz" >&2; exit 2 ;;
 esac
 
 missing=

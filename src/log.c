@@ -118,7 +118,7 @@ emit(enum log_level level, const char *msg, const char *fields)
 		return;
 }
 
-static void
+static void LOG_PRINTF(3, 0)
 vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char msg[LINE_MAX_LEN / 2];
