@@ -279,28 +279,33 @@ struct reply {
 	bool	failed;		/* no HTTP answer at all */
 };
 
+/* Append len bytes to buf (holding *used, room for cap), cut and NUL-ended. */
+static void
+append_cut(char *buf, size_t cap, size_t *used, const char *p, size_t len)
+{
+	size_t room = cap - 1 - *used, take = len < room ? len : room;
+
+	memcpy(buf + *used, p, take);
+	*used += take;
+	buf[*used] = '\0';
+}
+
 static size_t
 on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct reply *r = arg;
-	size_t len = size * n, room = sizeof(r->body) - 1 - r->blen;
 
-	memcpy(r->body + r->blen, p, len < room ? len : room);
-	r->blen += len < room ? len : room;
-	r->body[r->blen] = '\0';
-	return len;
+	append_cut(r->body, sizeof(r->body), &r->blen, p, size * n);
+	return size * n;
 }
 
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct reply *r = arg;
-	size_t len = size * n, room = sizeof(r->head) - 1 - r->hlen;
 
-	memcpy(r->head + r->hlen, p, len < room ? len : room);
-	r->hlen += len < room ? len : room;
-	r->head[r->hlen] = '\0';
-	return len;
+	append_cut(r->head, sizeof(r->head), &r->hlen, p, size * n);
+	return size * n;
 }
 
 /* Chunked upload source: *left bytes of 'x'. */

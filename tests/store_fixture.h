@@ -95,13 +95,14 @@ waiter_destroy(struct waiter *w)
 
 /* Synchronous wrappers: the result, and the count in *count. */
 static inline enum store_result
-increment_sync(struct store *s, const char *id, uint64_t *count)
+op_sync(void (*op)(struct store *, const char *, store_done_fn *, void *),
+    struct store *s, const char *id, uint64_t *count)
 {
 	struct waiter w;
 	enum store_result res;
 
 	waiter_init(&w);
-	store_increment(s, id, waiter_done, &w);
+	op(s, id, waiter_done, &w);
 	waiter_wait(&w);
 	res = w.res;
 	*count = w.count;
@@ -110,18 +111,15 @@ increment_sync(struct store *s, const char *id, uint64_t *count)
 }
 
 static inline enum store_result
+increment_sync(struct store *s, const char *id, uint64_t *count)
+{
+	return op_sync(store_increment, s, id, count);
+}
+
+static inline enum store_result
 get_sync(struct store *s, const char *id, uint64_t *count)
 {
-	struct waiter w;
-	enum store_result res;
-
-	waiter_init(&w);
-	store_get(s, id, waiter_done, &w);
-	waiter_wait(&w);
-	res = w.res;
-	*count = w.count;
-	waiter_destroy(&w);
-	return res;
+	return op_sync(store_get, s, id, count);
 }
 
 #endif
