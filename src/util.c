@@ -106,3 +106,23 @@ xstrdup(const char *s)
 		out_of_memory();
 	return d;
 }
+
+void *
+xrealloc(void *p, size_t size)
+{
+	void *q;
+
+	if ((q = realloc(p, size)) == NULL && size != 0)
+		out_of_memory();
+	return q;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *d;
+
+	if ((d = strndup(s, n)) == NULL)
+		out_of_memory();
+	return d;
+}

@@ -37,11 +37,14 @@ void	util_wipe_free(void *p, size_t len);
 void	util_free_secret(char *s);
 
 /*
- * calloc and strdup that log "out of memory" and abort instead of
- * returning NULL (OpenBSD's xmalloc names).  Each returns new memory for
- * the caller to free.
+ * calloc, realloc, strdup and strndup that log "out of memory" and abort
+ * instead of returning NULL (OpenBSD's xmalloc names).  Each returns new
+ * memory for the caller to free; xrealloc steals p (which may be NULL) as
+ * realloc does.
  */
 void	*xcalloc(size_t n, size_t size);
+void	*xrealloc(void *p, size_t size);
 char	*xstrdup(const char *s);
+char	*xstrndup(const char *s, size_t n);
 
 #endif

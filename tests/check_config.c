@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_doc.h"
 #include "config_table.h"
 
 Suite *suite_config(void);
@@ -315,9 +316,8 @@ START_TEST(test_addresses)
 	    "host:", "host:65536", "host:8o", "[::1]80", "[zz]:80",
 	    "1.2.3.4.5:80", "a_b:80", "[]:80" };
 	struct config cfg;
-	char err[256], host[64];
+	char err[256];
 	size_t i;
-	int port;
 
 	config_init(&cfg);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -328,18 +328,6 @@ START_TEST(test_addresses)
 		    sizeof(err)) == -1, "%s accepted", bad[i]);
 		ck_assert_ptr_nonnull(strstr(err, "VISITSD_LISTEN: "));
 	}
-	ck_assert_int_eq(config_split_address("[::1]:9000", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
-	ck_assert_str_eq(host, "::1");
-	ck_assert_int_eq(port, 9000);
-	ck_assert_int_eq(config_split_address("10.0.0.1:0", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
-	ck_assert_str_eq(host, "10.0.0.1");
-	ck_assert_int_eq(port, 0);
-	ck_assert_int_eq(config_split_address("*:81", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
-	ck_assert_str_eq(host, "0.0.0.0");
-	ck_assert_int_eq(port, 81);
 	config_cleanup(&cfg);
 }
 END_TEST
@@ -605,18 +593,18 @@ END_TEST
 /* Every setting's three names appear in help and docs. */
 START_TEST(test_docs_cover_table)
 {
-	char *usage = generate(config_usage);
-	char *md = generate(config_write_markdown);
-	char *ini = generate(config_write_example);
+	char *usage = generate(config_doc_usage);
+	char *md = generate(config_doc_markdown);
+	char *ini = generate(config_doc_example);
 	char env[CONFIG_NAME_MAX], flag[CONFIG_NAME_MAX + 2], key[96];
 	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &config_settings[i];
+		const struct setting *s = &config_table_settings[i];
 
-		config_env_name(s, env, sizeof(env));
+		config_table_env_name(s, env, sizeof(env));
 		snprintf(flag, sizeof(flag), "--");
-		config_flag_name(s, flag + 2, sizeof(flag) - 2);
+		config_table_flag_name(s, flag + 2, sizeof(flag) - 2);
 		snprintf(key, sizeof(key), "\n#%s =", s->name);
 		ck_assert_msg(strstr(usage, env) && strstr(usage, flag),
 		    "usage misses %s", s->name);
@@ -644,9 +632,9 @@ START_TEST(test_secret_never_printed)
 	    sizeof(err)), 0);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
 	ck_assert_ptr_null(strstr(err, CANARY));
-	usage = generate(config_usage);
-	md = generate(config_write_markdown);
-	ini = generate(config_write_example);
+	usage = generate(config_doc_usage);
+	md = generate(config_doc_markdown);
+	ini = generate(config_doc_example);
 	ck_assert_ptr_null(strstr(usage, CANARY));
 	ck_assert_ptr_null(strstr(md, CANARY));
 	ck_assert_ptr_null(strstr(ini, CANARY));
@@ -732,7 +720,7 @@ START_TEST(test_committed_docs)
 {
 	char *want, *have;
 
-	want = generate(config_write_markdown);
+	want = generate(config_doc_markdown);
 	have = read_path("docs/configuration.md");
 	ck_assert_msg(have != NULL, "docs/configuration.md not found: run "
 	    "the tests from the repository root");
@@ -740,7 +728,7 @@ START_TEST(test_committed_docs)
 	    "stale: run `make config-docs`");
 	free(want);
 	free(have);
-	want = generate(config_write_example);
+	want = generate(config_doc_example);
 	have = read_path("config.example.ini");
 	ck_assert_msg(have != NULL, "config.example.ini not found");
 	ck_assert_msg(strcmp(want, have) == 0, "config.example.ini is stale: "
@@ -767,7 +755,7 @@ START_TEST(test_example_roundtrip)
 	ck_assert_msg(config_validate(&cfg, err, sizeof(err)) == 0, "%s", err);
 	config_cleanup(&cfg);
 
-	ini = generate(config_write_example);
+	ini = generate(config_doc_example);
 	/* "\n#key =" becomes "\nkey =". */
 	for (p = ini; (p = strstr(p, "\n#")) != NULL; p++)
 		if (p[2] != ' ' && p[2] != '\n')
@@ -779,7 +767,7 @@ START_TEST(test_example_roundtrip)
 	ck_assert_msg(config_load_file(&cfg, path, err, sizeof(err)) == 0,
 	    "%s", err);
 	for (i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &config_settings[i];
+		const struct setting *s = &config_table_settings[i];
 		const char *a = (const char *)&def + s->offset;
 		const char *b = (const char *)&cfg + s->offset;
 
