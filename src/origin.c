@@ -59,7 +59,7 @@ origin_list_new(const char *spec, char *err, size_t errlen)
 {
 	struct origin_list *l = xcalloc(1, sizeof(*l));
 	const char *p, *item;
-	size_t n;
+	size_t n, written;
 
 	if (spec[0] == '\0')
 		return l;			/* no origin allowed */
@@ -69,6 +69,7 @@ origin_list_new(const char *spec, char *err, size_t errlen)
 	}
 	l->origins = xcalloc(util_list_count(spec), sizeof(*l->origins));
 	for (p = spec; util_list_next(&p, &item, &n); ) {
+		written = n;
 		if (n > 0 && item[n - 1] == '/')
 			n--;			/* "https://a.example/" */
 		if (n == 1 && item[0] == '*') {
@@ -80,7 +81,7 @@ origin_list_new(const char *spec, char *err, size_t errlen)
 			snprintf(err, errlen, "\"%.*s\" is not an origin: use "
 			    "\"*\" or http(s)://host[:port] entries separated "
 			    "by commas, with no path, query or fragment",
-			    (int)n, item);
+			    (int)written, item);
 			goto fail;
 		}
 		l->origins[l->count++] = xstrndup(item, n);
