@@ -14,6 +14,8 @@
  * daemon's business at startup, so `visitsd -n` checks the configuration,
  * not the world.
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -368,29 +370,78 @@ config_load_env(struct config *cfg, char *const envp[], char *err,
 	return 0;
 }
 
-int
-config_validate(const struct config *cfg, char *err, size_t errlen)
+/*
+ * Whether listeners on a and b would want the same socket: the same port
+ * (0 is a new free port each time) and the same host, or one of them on
+ * every address: "::" (dual-stack) covers all, 0.0.0.0 every IPv4
+ * address.  A host name's addresses are known only by resolving it, which
+ * is the world's business: the daemon finds out when it binds.
+ */
+static bool
+listeners_collide(const struct hostport *a, const struct hostport *b)
 {
-	const char *set[3];
-	size_t nset = 0;
-	bool port0;
+	if (a->port != b->port || a->port == 0)
+		return false;
+	if (a->ipv6 == b->ipv6 && strcmp(a->host, b->host) == 0)
+		return true;
+	if (hostport_is_wildcard(a) &&
+	    (a->ipv6 || hostport_family(b) == AF_INET))
+		return true;
+	if (hostport_is_wildcard(b) &&
+	    (b->ipv6 || hostport_family(a) == AF_INET))
+		return true;
+	return false;
+}
+
+/* VISITSD_LISTEN and VISITSD_METRICS_LISTEN, each and together. */
+static int
+validate_listeners(const struct config *cfg, char *err, size_t errlen)
+{
+	struct hostport primary, metrics;
+	char why[256];
 
 	if (cfg->listen[0] == '\0') {
 		snprintf(err, errlen, "VISITSD_LISTEN: needs an address");
 		return -1;
 	}
-	if (cfg->threads < 2) {
-		snprintf(err, errlen, "VISITSD_THREADS: %d is below the "
-		    "minimum 2", cfg->threads);
+	if (hostport_parse(cfg->listen, &primary, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "VISITSD_LISTEN: %s", why);
 		return -1;
 	}
-	/* Two listeners on port 0 get two different free ports. */
-	port0 = strlen(cfg->listen) >= 2 &&
-	    strcmp(cfg->listen + strlen(cfg->listen) - 2, ":0") == 0;
-	if (strcmp(cfg->metrics_listen, cfg->listen) == 0 && !port0) {
+	if (cfg->metrics_listen[0] == '\0')
+		return 0;
+	if (hostport_parse(cfg->metrics_listen, &metrics, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "VISITSD_METRICS_LISTEN: %s", why);
+		return -1;
+	}
+	if (!listeners_collide(&primary, &metrics))
+		return 0;
+	if (strcmp(cfg->metrics_listen, cfg->listen) == 0)
 		snprintf(err, errlen, "VISITSD_METRICS_LISTEN: same address "
 		    "as VISITSD_LISTEN; leave it empty to serve /metrics "
 		    "there");
+	else
+		snprintf(err, errlen, "VISITSD_METRICS_LISTEN: %s overlaps "
+		    "VISITSD_LISTEN %s (same port on the same or every "
+		    "address); use another port, or leave it empty to serve "
+		    "/metrics there", cfg->metrics_listen, cfg->listen);
+	return -1;
+}
+
+int
+config_validate(const struct config *cfg, char *err, size_t errlen)
+{
+	struct apikey_set *keys;
+	const char *set[3];
+	char why[256];
+	size_t nset = 0;
+
+	if (validate_listeners(cfg, err, errlen) == -1)
+		return -1;
+	if (cfg->threads < 2) {
+		snprintf(err, errlen, "VISITSD_THREADS: %d is below the "
+		    "minimum 2", cfg->threads);
 		return -1;
 	}
 	if (cfg->api_key[0] != '\0')
@@ -409,6 +460,15 @@ config_validate(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "%s and %s are both set: give exactly "
 		    "one API key source", set[0], set[1]);
 		return -1;
+	}
+	/* The one key source -n can check without the world: the value. */
+	if (strcmp(cfg->auth, "key") == 0 && cfg->api_key[0] != '\0') {
+		if ((keys = apikey_set_parse(cfg->api_key, why,
+		    sizeof(why))) == NULL) {
+			snprintf(err, errlen, "VISITSD_API_KEY: %s", why);
+			return -1;
+		}
+		apikey_set_free(keys);
 	}
 	if (strcmp(cfg->store, "sqlite") == 0 && cfg->sqlite_path[0] == '\0') {
 		snprintf(err, errlen, "VISITSD_SQLITE_PATH: needs a file name "

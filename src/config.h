@@ -116,9 +116,15 @@ int	config_from_args(struct config *cfg, int argc, char *argv[],
 	    char *const envp[], bool *check_only, int *status);
 
 /*
- * Cross-setting checks: auth=key needs exactly one key source, the two
- * listen addresses differ, the AWS timeouts are ordered.  Returns 0, or -1
- * with the reason in err.
+ * The rules across settings, and every rule startup would otherwise be
+ * the first to apply without looking at the world: auth=key needs exactly
+ * one key source (and an api_key list at least one key), both listen
+ * addresses parse and do not overlap, sqlite needs a path, dynamodb a
+ * table and two distinct attribute names, the AWS timeouts are ordered.
+ * What is left to startup depends on the world: files, SSM, the database,
+ * name resolution, a port in use, the AWS region and credentials.
+ * Returns 0, or -1 with "VISITSD_NAME: <why>" (or a sentence naming the
+ * settings) in err; a secret's value is never quoted.
  */
 int	config_validate(const struct config *cfg, char *err, size_t errlen);
 

@@ -9,6 +9,8 @@
  * address; anything else must look like a host name, which the caller
  * resolves when it binds.
  */
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -99,4 +101,14 @@ hostport_is_wildcard(const struct hostport *hp)
 		return strcmp(hp->host, "0.0.0.0") == 0;
 	return inet_pton(AF_INET6, hp->host, a) == 1 &&
 	    memcmp(a, &in6addr_any, sizeof(a)) == 0;
+}
+
+int
+hostport_family(const struct hostport *hp)
+{
+	unsigned char a[sizeof(struct in_addr)];
+
+	if (hp->ipv6)
+		return AF_INET6;
+	return inet_pton(AF_INET, hp->host, a) == 1 ? AF_INET : AF_UNSPEC;
 }

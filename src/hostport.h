@@ -37,4 +37,11 @@ int	hostport_parse(const char *addr, struct hostport *hp, char *err,
  */
 bool	hostport_is_wildcard(const struct hostport *hp);
 
+/*
+ * The address family hp's host is written in: AF_INET6 for [v6], AF_INET
+ * for a dotted quad (0.0.0.0 included), AF_UNSPEC for a host name, whose
+ * family only resolution tells.
+ */
+int	hostport_family(const struct hostport *hp);
+
 #endif
