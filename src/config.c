@@ -24,7 +24,6 @@
 #include <strings.h>
 
 #include <ini.h>
-#include <openssl/crypto.h>
 
 #include "apikey.h"
 #include "config.h"
@@ -53,12 +52,14 @@ bool_field(struct config *cfg, const struct setting *s)
 	return (bool *)(void *)((char *)cfg + s->offset);
 }
 
+/* Free *p, wiped first when it held a secret; *p is NULL after. */
 static void
 free_string(char **p, bool secret)
 {
-	if (*p != NULL && secret)
-		OPENSSL_cleanse(*p, strlen(*p));
-	free(*p);
+	if (secret)
+		util_free_secret(*p);
+	else
+		free(*p);
 	*p = NULL;
 }
 
