@@ -73,7 +73,7 @@ struct listener {
 
 struct http {
 	struct store		*store;		/* borrowed */
-	struct keyring		*keys;		/* borrowed */
+	struct apikey_ring		*keys;		/* borrowed */
 	struct api_cors		*cors;
 	bool			 auth_none;
 	size_t			 max_body;
@@ -376,7 +376,7 @@ act(struct req *r)
 		return respond(r, MHD_HTTP_OK, CT_METRICS, text, strlen(text),
 		    MHD_RESPMEM_MUST_FREE);
 	case API_READYZ:
-		if (!h->auth_none && !keyring_loaded(h->keys))
+		if (!h->auth_none && !apikey_ring_loaded(h->keys))
 			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "No API key is loaded.");
 		return start_store(r, "check");
@@ -398,7 +398,7 @@ decide(struct req *r, const char *method, const char *url)
 	if (!h->auth_none) {
 		key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 		    "x-api-key");
-		key_ok = key != NULL && keyring_check(h->keys, key,
+		key_ok = key != NULL && apikey_ring_check(h->keys, key,
 		    strlen(key));
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
@@ -627,8 +627,8 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 }
 
 struct http *
-http_new(const struct config *cfg, struct store *store, struct keyring *keys,
-    char *err, size_t errlen)
+http_new(const struct config *cfg, struct store *store,
+    struct apikey_ring *keys, char *err, size_t errlen)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 	pthread_condattr_t ca;

@@ -13,7 +13,7 @@
 
 struct config;
 struct store;
-struct keyring;
+struct apikey_ring;
 struct http;
 
 /*
@@ -22,7 +22,7 @@ struct http;
  * or NULL with the reason in err.
  */
 struct http	*http_new(const struct config *cfg, struct store *store,
-		    struct keyring *keys, char *err, size_t errlen);
+		    struct apikey_ring *keys, char *err, size_t errlen);
 
 /* The bound address as "host:port" (after port 0 was resolved); borrowed. */
 const char	*http_address(const struct http *);

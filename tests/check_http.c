@@ -4,6 +4,7 @@
  * thread (suspend/resume), holds operations, or fails (http_fixture.h).
  */
 #include "http_fixture.h"
+#include "util.h"
 
 Suite	*suite_http(void);
 
@@ -52,7 +53,7 @@ START_TEST(concurrent_suspended_posts)
 	enum { N = 40 };
 	CURLM *m;
 	CURL *e[N];
-	struct reply *rs = calloc(N, sizeof(*rs));
+	struct reply *rs = xcalloc(N, sizeof(*rs));
 	struct curl_slist *list = curl_slist_append(NULL, "x-api-key: k1");
 	char url[256];
 	bool seen[N + 1] = { false };
@@ -404,8 +405,8 @@ START_TEST(readyz_without_keys)
 {
 	struct reply r;
 
-	keyring_free(keys);
-	keys = keyring_new();
+	apikey_ring_free(keys);
+	keys = apikey_ring_new();
 	server_start();
 	fetch("GET", "/readyz", NULL, &r);
 	ck_assert_int_eq(r.status, 503);
@@ -418,8 +419,8 @@ START_TEST(auth_none)
 {
 	struct reply r;
 
-	keyring_free(keys);
-	keys = keyring_new();
+	apikey_ring_free(keys);
+	keys = apikey_ring_new();
 	cfg.auth = "none";
 	server_start();
 	fetch("POST", "/api/visits/x", NULL, &r);
