@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "store.h"
+#include "store_open.h"
 
 #ifndef VISITSD_VERSION
 #define VISITSD_VERSION "unknown"
@@ -173,17 +174,17 @@ main(int argc, char *argv[])
 		    apikey_set_count(set), src);
 		apikey_ring_replace(keys, set);
 	}
-	if ((store = store_new(&cfg, err, sizeof(err))) == NULL)
+	if ((store = store_open(&cfg, err, sizeof(err))) == NULL)
 		fatalx("store %s: %s", cfg.store, err);
 	if ((http = http_new(&cfg, store, keys, err, sizeof(err))) == NULL)
 		fatalx("cannot serve HTTP on %s: %s", cfg.listen, err);
 	if (http_metrics_address(http) != NULL)
 		log_info("visitsd %s listening on %s (store %s, metrics on "
 		    "%s)", VISITSD_VERSION, http_address(http),
-		    store->ops->name, http_metrics_address(http));
+		    store_name(store), http_metrics_address(http));
 	else
 		log_info("visitsd %s listening on %s (store %s)",
-		    VISITSD_VERSION, http_address(http), store->ops->name);
+		    VISITSD_VERSION, http_address(http), store_name(store));
 	notify_send("READY=1");
 
 	sig = signal_loop(&sigs, &cfg, keys);

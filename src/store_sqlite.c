@@ -36,6 +36,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "store_sqlite.h"
 #include "util.h"
 
 /* How long a transaction waits for another process's lock: then 503. */

@@ -23,6 +23,7 @@
 #include "config.h"
 #include "store.h"
 #include "store_fixture.h"
+#include "store_sqlite.h"
 #include "util.h"
 
 struct tmp {
