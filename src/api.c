@@ -46,9 +46,9 @@ api_route_name(enum api_route route)
 	case API_ROUTE_METRICS:
 		return "metrics";
 	case API_ROUTE_NOT_FOUND:
-		break;
+		return "not_found";
 	}
-	return "not_found";
+	return NULL;
 }
 
 int
