@@ -213,30 +213,35 @@ expect_type(const struct metrics_family *f, bool histogram)
 	}
 }
 
+/* The series of f for values, which must be a histogram or not as said. */
+static struct series *
+family_series(struct metrics_family *f, const char *const *values,
+    unsigned flags, bool histogram)
+{
+	struct series *s;
+
+	expect_type(f, histogram);
+	pthread_mutex_lock(&reg_lock);
+	s = series_get(f, format_labels(f, values), flags,
+	    histogram ? histogram_make : counter_make);
+	pthread_mutex_unlock(&reg_lock);
+	return s;
+}
+
 struct metrics_counter *
 metrics_family_counter(struct metrics_family *f, const char *const *values,
     unsigned flags)
 {
-	struct series *s;
-
-	expect_type(f, false);
-	pthread_mutex_lock(&reg_lock);
-	s = series_get(f, format_labels(f, values), flags, counter_make);
-	pthread_mutex_unlock(&reg_lock);
-	return (struct metrics_counter *)s;
+	return (struct metrics_counter *)family_series(f, values, flags,
+	    false);
 }
 
 struct metrics_histogram *
 metrics_family_histogram(struct metrics_family *f, const char *const *values,
     unsigned flags)
 {
-	struct series *s;
-
-	expect_type(f, true);
-	pthread_mutex_lock(&reg_lock);
-	s = series_get(f, format_labels(f, values), flags, histogram_make);
-	pthread_mutex_unlock(&reg_lock);
-	return (struct metrics_histogram *)s;
+	return (struct metrics_histogram *)family_series(f, values, flags,
+	    true);
 }
 
 struct metrics_counter *
