@@ -338,7 +338,7 @@ note_unknown(struct config *cfg, const char *name, size_t n)
 {
 	size_t old = strlen(cfg->unknown_env);
 
-	cfg->unknown_env = xrealloc(cfg->unknown_env, old + n + 3);
+	cfg->unknown_env = xreallocarray(cfg->unknown_env, old + n + 3, 1);
 	snprintf(cfg->unknown_env + old, n + 3, "%s%.*s", old > 0 ? ", " : "",
 	    (int)n, name);
 }

@@ -1,9 +1,14 @@
 /*
- * util: hex digits, comma lists, the monotonic clock, wiping secrets,
- * allocation that aborts.  See util.h; each helper here replaced copies in two or more
- * modules.
+ * util: hex digits, comma lists, socket addresses as text, the monotonic
+ * clock, wiping secrets, allocation that aborts.  See util.h; each helper
+ * here replaced copies in two or more modules.
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +60,21 @@ util_list_next(const char **s, const char **item, size_t *len)
 	return true;
 }
 
+void
+util_format_address(const struct sockaddr *sa, socklen_t len, char *out,
+    size_t outlen)
+{
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(out, outlen, "?");
+		return;
+	}
+	snprintf(out, outlen, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, port);
+}
+
 uint64_t
 util_now_ms(void)
 {
@@ -80,11 +100,22 @@ util_free_secret(char *s)
 		util_wipe_free(s, strlen(s));
 }
 
-static void __attribute__((noreturn))
-out_of_memory(void)
+void
+util_out_of_memory(void)
 {
 	log_error("out of memory");
 	abort();
+}
+
+void *
+xmalloc(size_t size)
+{
+	void *p;
+
+	/* malloc(0) may return NULL: ask for one byte instead. */
+	if ((p = malloc(size != 0 ? size : 1)) == NULL)
+		util_out_of_memory();
+	return p;
 }
 
 void *
@@ -92,9 +123,21 @@ xcalloc(size_t n, size_t size)
 {
 	void *p;
 
-	if ((p = calloc(n, size)) == NULL)
-		out_of_memory();
+	if ((p = calloc(n != 0 ? n : 1, size != 0 ? size : 1)) == NULL)
+		util_out_of_memory();
 	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	void *q;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((q = reallocarray(p, n, size)) == NULL)
+		util_out_of_memory();
+	return q;
 }
 
 char *
@@ -103,26 +146,31 @@ xstrdup(const char *s)
 	char *d;
 
 	if ((d = strdup(s)) == NULL)
-		out_of_memory();
+		util_out_of_memory();
 	return d;
-}
-
-void *
-xrealloc(void *p, size_t size)
-{
-	void *q;
-
-	if ((q = realloc(p, size)) == NULL && size != 0)
-		out_of_memory();
-	return q;
 }
 
 char *
-xstrndup(const char *s, size_t n)
+xstrndup(const char *s, size_t maxlen)
 {
 	char *d;
 
-	if ((d = strndup(s, n)) == NULL)
-		out_of_memory();
+	if ((d = strndup(s, maxlen)) == NULL)
+		util_out_of_memory();
 	return d;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		util_out_of_memory();
+	return s;
 }
