@@ -17,20 +17,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <jansson.h>
 
 #include "api.h"
 #include "log.h"
+#include "origin.h"
 #include "util.h"
 
 #define VISITS_PREFIX	"/api/visits"
 
+/* The CORS policy: the origin list, parsed by origin.c. */
 struct api_cors {
-	bool	  any;			/* "*" */
-	size_t	  count;
-	char	**origins;
+	struct origin_list	*origins;
 };
 
 const char *
@@ -216,55 +215,16 @@ api_decide(const struct api_options *opt, const char *method,
 	}
 }
 
-/* scheme://host[:port], nothing after; lowercase letters not required. */
-static bool
-origin_well_formed(const char *s)
-{
-	const char *p = strstr(s, "://");
-
-	if (p == NULL || p == s || p[3] == '\0')
-		return false;
-	for (const char *q = s; q < p; q++)
-		if (!isalpha((unsigned char)*q) && *q != '+' && *q != '-' &&
-		    *q != '.')
-			return false;
-	for (p += 3; *p != '\0'; p++)
-		if (*p == '/' || *p == '?' || *p == '#' || *p == ',' ||
-		    isspace((unsigned char)*p))
-			return false;
-	return true;
-}
-
 struct api_cors *
 api_cors_new(const char *allowed, char *err, size_t errlen)
 {
-	struct api_cors *c = xcalloc(1, sizeof(*c));
-	const char *p, *start;
-	size_t len;
-	char *o;
+	struct origin_list *list;
+	struct api_cors *c;
 
-	c->origins = xcalloc(util_list_count(allowed), sizeof(*c->origins));
-	for (p = allowed; util_list_next(&p, &start, &len); ) {
-		if (len > 0 && start[len - 1] == '/')
-			len--;			/* "https://a.example/" */
-		if (len == 1 && *start == '*') {
-			c->any = true;
-			continue;
-		}
-		if (len == 0)
-			continue;
-		if ((o = strndup(start, len)) == NULL) {
-			log_error("api: out of memory");
-			abort();
-		}
-		c->origins[c->count++] = o;
-		if (!origin_well_formed(o)) {
-			snprintf(err, errlen, "\"%s\" is not an origin "
-			    "(scheme://host[:port])", o);
-			api_cors_free(c);
-			return NULL;
-		}
-	}
+	if ((list = origin_list_new(allowed, err, errlen)) == NULL)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->origins = list;
 	return c;
 }
 
@@ -273,9 +233,7 @@ api_cors_free(struct api_cors *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < c->count; i++)
-		free(c->origins[i]);
-	free(c->origins);
+	origin_list_free(c->origins);
 	free(c);
 }
 
@@ -284,17 +242,12 @@ api_cors_allow_origin(const struct api_cors *c, const char *origin,
     bool *vary)
 {
 	*vary = false;
-	if (c->any)
+	if (origin_list_any(c->origins))
 		return origin != NULL ? "*" : NULL;
-	if (c->count == 0)
+	if (origin_list_count(c->origins) == 0)
 		return NULL;
 	*vary = true;
-	if (origin == NULL)
-		return NULL;
-	for (size_t i = 0; i < c->count; i++)
-		if (strcasecmp(c->origins[i], origin) == 0)
-			return origin;
-	return NULL;
+	return origin_list_match(c->origins, origin) ? origin : NULL;
 }
 
 int

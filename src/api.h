@@ -90,8 +90,9 @@ int	api_id_parse(const char *raw, size_t rawlen, char *out,
 	    const char **why);
 
 /*
- * CORS policy parsed from cfg->allowed_origins ("*" or a comma list of
- * scheme://host[:port]).  Returns a new policy, or NULL with the reason in
+ * CORS policy parsed from cfg->allowed_origins with origin.c's grammar, the
+ * one config validation uses ("*", empty, or a comma list of
+ * http(s)://host[:port]).  Returns a new policy, or NULL with the reason in
  * err (an entry that is not an origin).
  */
 struct api_cors	*api_cors_new(const char *allowed, char *err, size_t errlen);

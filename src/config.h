@@ -1,10 +1,10 @@
 /*
  * config: every setting of visitsd, described once in a table.
  *
- * The table (config.c) gives each setting its name, INI section and key,
- * environment variable, command-line flag, type, default, bounds and help
- * text; parsing, validation, `visitsd -n`, `--help` and docs/configuration.md
- * are all derived from it so they cannot drift.  Precedence, lowest first:
+ * The table (config_table.c) gives each setting its name, INI section and
+ * key, environment variable, command-line flag, type, default, bounds and
+ * help text; parsing, validation, `visitsd -n`, `--help` and
+ * docs/configuration.md are all derived from it so they cannot drift.  Precedence, lowest first:
  * built-in defaults < INI file (-c FILE) < environment VISITSD_* < flags.
  *
  * Enumerated settings are kept as their validated, lower-case string
@@ -116,25 +116,16 @@ int	config_from_args(struct config *cfg, int argc, char *argv[],
 	    char *const envp[], bool *check_only, int *status);
 
 /*
- * Cross-setting checks: auth=key needs exactly one key source, the two
- * listen addresses differ, the AWS timeouts are ordered.  Returns 0, or -1
- * with the reason in err.
+ * The rules across settings, and every rule startup would otherwise be
+ * the first to apply without looking at the world: auth=key needs exactly
+ * one key source (and an api_key list at least one key), both listen
+ * addresses parse and do not overlap, sqlite needs a path, dynamodb a
+ * table and two distinct attribute names, the AWS timeouts are ordered.
+ * What is left to startup depends on the world: files, SSM, the database,
+ * name resolution, a port in use, the AWS region and credentials.
+ * Returns 0, or -1 with "VISITSD_NAME: <why>" (or a sentence naming the
+ * settings) in err; a secret's value is never quoted.
  */
 int	config_validate(const struct config *cfg, char *err, size_t errlen);
-
-/*
- * Split "host:port" or "[v6]:port" into host (without brackets) and port
- * 0..65535.  Returns 0, or -1 with the reason in err.
- */
-int	config_split_address(const char *addr, char *host, size_t hostlen,
-	    int *port, char *err, size_t errlen);
-
-/*
- * --help text, docs/configuration.md and config.example.ini, all from the
- * table.  No secret's value is ever written.
- */
-void	config_usage(FILE *fp);
-void	config_write_markdown(FILE *fp);
-void	config_write_example(FILE *fp);
 
 #endif

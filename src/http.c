@@ -34,6 +34,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "hostport.h"
 #include "http.h"
 #include "http_request.h"
 #include "log.h"
@@ -65,55 +66,24 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warnx("libmicrohttpd: %s", msg);
 }
 
-/* "host:port", "[v6]:port"; an empty host or "*" is every IPv4 address. */
+/* s in hostport.c's grammar, the one the configuration checks, resolved. */
 static int
 parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen,
     char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL;
-	char host[256];
-	const char *colon, *port;
-	size_t hostlen;
+	struct hostport hp;
+	char port[8];
 	int rc;
 
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':') {
-			snprintf(err, errlen, "listen address \"%s\": expected "
-			    "[v6]:port", s);
-			return -1;
-		}
-		hostlen = (size_t)(close - s - 1);
-		memcpy(host, s + 1, hostlen < sizeof(host) ? hostlen : 0);
-		colon = close + 1;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL) {
-			snprintf(err, errlen, "listen address \"%s\": expected "
-			    "host:port", s);
-			return -1;
-		}
-		hostlen = (size_t)(colon - s);
-		memcpy(host, s, hostlen < sizeof(host) ? hostlen : 0);
-	}
-	if (hostlen >= sizeof(host)) {
-		snprintf(err, errlen, "listen address \"%s\": host too long", s);
+	if (hostport_parse(s, &hp, err, errlen) == -1)
 		return -1;
-	}
-	host[hostlen] = '\0';
-	if (hostlen == 0 || strcmp(host, "*") == 0)
-		snprintf(host, sizeof(host), "0.0.0.0");
-	port = colon + 1;
-	if (*port == '\0' || strspn(port, "0123456789") != strlen(port) ||
-	    strlen(port) > 5 || atoi(port) > 65535) {
-		snprintf(err, errlen, "listen address \"%s\": bad port", s);
-		return -1;
-	}
+	snprintf(port, sizeof(port), "%d", hp.port);
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = hp.ipv6 ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+	if ((rc = getaddrinfo(hp.host, port, &hints, &res)) != 0) {
 		snprintf(err, errlen, "listen address \"%s\": %s", s,
 		    gai_strerror(rc));
 		return -1;

@@ -313,7 +313,7 @@ START_TEST(cors_list_echoes_with_vary)
 {
 	char err[128];
 	struct api_cors *c = api_cors_new(" https://a.example ,"
-	    "https://b.example:8443/,, http://localhost:3000", err,
+	    "https://b.example:8443/, http://localhost:3000", err,
 	    sizeof(err));
 	const char *o = "https://b.example:8443";
 	bool vary = false;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_doc.h"
 #include "config_table.h"
 
 Suite *suite_config(void);
@@ -140,7 +141,7 @@ run_args(struct config *cfg, const char *const *args, char *const envp[],
 
 static char *const no_env[] = { NULL };
 
-START_TEST(test_defaults)
+START_TEST(defaults_are_the_documented_ones)
 {
 	struct config cfg;
 
@@ -176,7 +177,7 @@ START_TEST(test_defaults)
 }
 END_TEST
 
-START_TEST(test_int)
+START_TEST(integers_are_whole_numbers_within_bounds)
 {
 	struct config cfg;
 	char err[256];
@@ -214,7 +215,7 @@ START_TEST(test_int)
 }
 END_TEST
 
-START_TEST(test_bool)
+START_TEST(booleans_take_the_usual_spellings)
 {
 	static const char *const yes[] = { "true", "YES", "on", "1" };
 	static const char *const no[] = { "false", "No", "OFF", "0" };
@@ -241,7 +242,7 @@ START_TEST(test_bool)
 }
 END_TEST
 
-START_TEST(test_enum)
+START_TEST(enumerations_ignore_case_and_refuse_others)
 {
 	struct config cfg;
 	char err[256];
@@ -265,7 +266,7 @@ START_TEST(test_enum)
 }
 END_TEST
 
-START_TEST(test_strings)
+START_TEST(strings_are_checked_and_empty_clears_them)
 {
 	struct config cfg;
 	char err[256];
@@ -307,7 +308,7 @@ START_TEST(test_strings)
 }
 END_TEST
 
-START_TEST(test_addresses)
+START_TEST(listen_addresses_follow_the_hostport_grammar)
 {
 	static const char *const good[] = { "127.0.0.1:8080", "[::1]:0",
 	    "0.0.0.0:65535", "localhost:80", "[::]:8080", ":80", "*:80" };
@@ -315,9 +316,8 @@ START_TEST(test_addresses)
 	    "host:", "host:65536", "host:8o", "[::1]80", "[zz]:80",
 	    "1.2.3.4.5:80", "a_b:80", "[]:80" };
 	struct config cfg;
-	char err[256], host[64];
+	char err[256];
 	size_t i;
-	int port;
 
 	config_init(&cfg);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -328,23 +328,11 @@ START_TEST(test_addresses)
 		    sizeof(err)) == -1, "%s accepted", bad[i]);
 		ck_assert_ptr_nonnull(strstr(err, "VISITSD_LISTEN: "));
 	}
-	ck_assert_int_eq(config_split_address("[::1]:9000", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
-	ck_assert_str_eq(host, "::1");
-	ck_assert_int_eq(port, 9000);
-	ck_assert_int_eq(config_split_address("10.0.0.1:0", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
-	ck_assert_str_eq(host, "10.0.0.1");
-	ck_assert_int_eq(port, 0);
-	ck_assert_int_eq(config_split_address("*:81", host, sizeof(host),
-	    &port, err, sizeof(err)), 0);
-	ck_assert_str_eq(host, "0.0.0.0");
-	ck_assert_int_eq(port, 81);
 	config_cleanup(&cfg);
 }
 END_TEST
 
-START_TEST(test_names)
+START_TEST(a_setting_answers_to_each_of_its_names)
 {
 	static const char *const names[] = { "server.max_connections",
 	    "VISITSD_MAX_CONNECTIONS", "--max-connections", "max-connections",
@@ -369,7 +357,7 @@ START_TEST(test_names)
 }
 END_TEST
 
-START_TEST(test_file)
+START_TEST(an_ini_file_sets_its_keys)
 {
 	struct config cfg;
 	char err[512];
@@ -414,7 +402,7 @@ expect_file_error(const char *text, const char *want)
 	config_cleanup(&cfg);
 }
 
-START_TEST(test_file_errors)
+START_TEST(ini_errors_name_the_file_and_line)
 {
 	char err[512], big[400], text[512], want[256];
 	struct config cfg;
@@ -452,7 +440,7 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
-START_TEST(test_env)
+START_TEST(environment_sets_settings_and_collects_unknown_names)
 {
 	char *const env[] = { (char *)(uintptr_t)"PATH=/bin",
 	    (char *)(uintptr_t)"VISITSD_THREADS=6",
@@ -476,7 +464,7 @@ START_TEST(test_env)
 }
 END_TEST
 
-START_TEST(test_precedence)
+START_TEST(flags_beat_environment_beat_file_beat_defaults)
 {
 	char *const env[] = { (char *)(uintptr_t)"VISITSD_THREADS=6",
 	    (char *)(uintptr_t)"VISITSD_MAX_BODY=300", NULL };
@@ -552,7 +540,7 @@ expect_exit(const char *const *args, char *const envp[], int want,
 	config_cleanup(&cfg);
 }
 
-START_TEST(test_exit_status)
+START_TEST(bad_input_stops_with_exit_78_saying_why)
 {
 	char *const env[] = { (char *)(uintptr_t)"VISITSD_API_KEY=" CANARY,
 	    (char *)(uintptr_t)"VISITSD_THREADS=1", NULL };
@@ -562,6 +550,9 @@ START_TEST(test_exit_status)
 	const char *a4[] = { "stray", NULL };
 	const char *a5[] = { "-n", NULL };
 	const char *a6[] = { "--api-key=" CANARY, "--store=oracle", NULL };
+	char *const origins[] = {
+	    (char *)(uintptr_t)"VISITSD_ALLOWED_ORIGINS=https://a.example?x",
+	    NULL };
 
 	expect_exit(a1, no_env, EX_CONFIG_EXIT,
 	    "visitsd: --threads: 1 is below the minimum 2\n");
@@ -572,10 +563,14 @@ START_TEST(test_exit_status)
 	expect_exit(a5, env, EX_CONFIG_EXIT,
 	    "visitsd: VISITSD_THREADS: 1 is below the minimum 2\n");
 	expect_exit(a6, no_env, EX_CONFIG_EXIT, "--store: \"oracle\"");
+	/* -n refuses the origin list that startup would refuse (issue 8). */
+	expect_exit(a5, origins, EX_CONFIG_EXIT, "visitsd: "
+	    "VISITSD_ALLOWED_ORIGINS: \"https://a.example?x\" is not an "
+	    "origin");
 }
 END_TEST
 
-START_TEST(test_help_version)
+START_TEST(help_and_version_print_and_exit_0)
 {
 	const char *h[] = { "--help", NULL };
 	const char *v[] = { "-V", NULL };
@@ -603,20 +598,20 @@ START_TEST(test_help_version)
 END_TEST
 
 /* Every setting's three names appear in help and docs. */
-START_TEST(test_docs_cover_table)
+START_TEST(help_and_docs_name_every_setting)
 {
-	char *usage = generate(config_usage);
-	char *md = generate(config_write_markdown);
-	char *ini = generate(config_write_example);
+	char *usage = generate(config_doc_usage);
+	char *md = generate(config_doc_markdown);
+	char *ini = generate(config_doc_example);
 	char env[CONFIG_NAME_MAX], flag[CONFIG_NAME_MAX + 2], key[96];
 	size_t i;
 
 	for (i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &config_settings[i];
+		const struct setting *s = &config_table_settings[i];
 
-		config_env_name(s, env, sizeof(env));
+		config_table_env_name(s, env, sizeof(env));
 		snprintf(flag, sizeof(flag), "--");
-		config_flag_name(s, flag + 2, sizeof(flag) - 2);
+		config_table_flag_name(s, flag + 2, sizeof(flag) - 2);
 		snprintf(key, sizeof(key), "\n#%s =", s->name);
 		ck_assert_msg(strstr(usage, env) && strstr(usage, flag),
 		    "usage misses %s", s->name);
@@ -631,7 +626,7 @@ START_TEST(test_docs_cover_table)
 }
 END_TEST
 
-START_TEST(test_secret_never_printed)
+START_TEST(a_secret_is_never_printed)
 {
 	struct config cfg;
 	char err[256];
@@ -644,9 +639,9 @@ START_TEST(test_secret_never_printed)
 	    sizeof(err)), 0);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
 	ck_assert_ptr_null(strstr(err, CANARY));
-	usage = generate(config_usage);
-	md = generate(config_write_markdown);
-	ini = generate(config_write_example);
+	usage = generate(config_doc_usage);
+	md = generate(config_doc_markdown);
+	ini = generate(config_doc_example);
 	ck_assert_ptr_null(strstr(usage, CANARY));
 	ck_assert_ptr_null(strstr(md, CANARY));
 	ck_assert_ptr_null(strstr(ini, CANARY));
@@ -660,7 +655,7 @@ START_TEST(test_secret_never_printed)
 }
 END_TEST
 
-START_TEST(test_validate)
+START_TEST(auth_key_needs_exactly_one_key_source)
 {
 	struct config cfg;
 	char err[512];
@@ -686,53 +681,167 @@ START_TEST(test_validate)
 	ck_assert_int_eq(config_set(&cfg, "api_key_parameter", "", err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	config_cleanup(&cfg);
+}
+END_TEST
 
-	/* Threads below 2 are refused even if set behind the table's back. */
+/* An api_key list with no key in it: startup used to be the first to say. */
+START_TEST(an_api_key_list_without_a_key_is_refused)
+{
+	struct config cfg;
+	char err[512];
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_set(&cfg, "api_key", " , ,", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "VISITSD_API_KEY: no API key in the list");
+	/* With auth=none the key is ignored, as the daemon ignores it. */
+	ck_assert_int_eq(config_set(&cfg, "auth", "none", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "auth", "key", err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "api_key", CANARY ",", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	config_cleanup(&cfg);
+}
+END_TEST
+
+/* Values set behind the table's back are still checked. */
+START_TEST(validate_checks_fields_set_behind_the_tables_back)
+{
+	struct config cfg;
+	char err[512], *saved;
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_set(&cfg, "auth", "none", err, sizeof(err)),
+	    0);
 	cfg.threads = 1;
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "VISITSD_THREADS"));
 	cfg.threads = 2;
-
-	ck_assert_int_eq(config_set(&cfg, "metrics_listen", "127.0.0.1:8080",
-	    err, sizeof(err)), 0);
+	saved = cfg.listen;
+	cfg.listen = (char *)(uintptr_t)"127.0.0.1";
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "VISITSD_METRICS_LISTEN"));
-	ck_assert_int_eq(config_set(&cfg, "metrics_listen", "127.0.0.1:9100",
-	    err, sizeof(err)), 0);
+	ck_assert_str_eq(err, "VISITSD_LISTEN: \"127.0.0.1\" is not "
+	    "host:port");
+	cfg.listen = saved;
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
-	/* Two free ports are two listeners. */
-	ck_assert_int_eq(config_set(&cfg, "listen", "127.0.0.1:0", err,
-	    sizeof(err)), 0);
-	ck_assert_int_eq(config_set(&cfg, "metrics_listen", "127.0.0.1:0",
-	    err, sizeof(err)), 0);
-	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	config_cleanup(&cfg);
+}
+END_TEST
 
+/* Set listen and metrics_listen; expect config_validate to give want. */
+static void
+expect_listeners(const char *listen, const char *metrics, int want)
+{
+	struct config cfg;
+	char err[512] = "";
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_set(&cfg, "auth", "none", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_set(&cfg, "listen", listen, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_set(&cfg, "metrics_listen", metrics, err,
+	    sizeof(err)), 0);
+	ck_assert_msg(config_validate(&cfg, err, sizeof(err)) == want,
+	    "%s and %s: \"%s\"", listen, metrics, err);
+	if (want == -1)
+		ck_assert_msg(strncmp(err, "VISITSD_METRICS_LISTEN: ", 24) == 0,
+		    "%s", err);
+	config_cleanup(&cfg);
+}
+
+START_TEST(the_metrics_listener_may_not_overlap_the_main_one)
+{
+	expect_listeners("127.0.0.1:8080", "127.0.0.1:8080", -1);
+	expect_listeners("127.0.0.1:8080", "127.0.0.1:9100", 0);
+	expect_listeners("127.0.0.1:8080", "127.0.0.2:8080", 0);
+	/* Every address covers the other one's. */
+	expect_listeners("0.0.0.0:8080", "127.0.0.1:8080", -1);
+	expect_listeners("127.0.0.1:8080", "*:8080", -1);
+	expect_listeners(":8080", "0.0.0.0:8080", -1);
+	expect_listeners("[::]:8080", "127.0.0.1:8080", -1);
+	expect_listeners("[::1]:8080", "[::]:8080", -1);
+	expect_listeners("[::1]:8080", "[::1]:8080", -1);
+	/* IPv4's every-address does not cover IPv6 loopback. */
+	expect_listeners("0.0.0.0:8080", "[::1]:8080", 0);
+	/* A name is resolved at startup: only the same spelling is known. */
+	expect_listeners("localhost:8080", "localhost:8080", -1);
+	expect_listeners("0.0.0.0:8080", "localhost:8080", 0);
+	/* Two free ports are two listeners. */
+	expect_listeners("127.0.0.1:0", "127.0.0.1:0", 0);
+	expect_listeners("0.0.0.0:0", "127.0.0.1:0", 0);
+	expect_listeners("127.0.0.1:8080", "", 0);
+}
+END_TEST
+
+/* One check, for every way the store can be chosen. */
+START_TEST(dynamodb_needs_a_table_and_two_distinct_attributes)
+{
+	struct config cfg;
+	char err[512];
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_set(&cfg, "auth", "none", err, sizeof(err)),
+	    0);
 	ck_assert_int_eq(config_set(&cfg, "store", "dynamodb", err,
 	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
 	ck_assert_int_eq(config_set(&cfg, "dynamodb_count_attribute", "user",
 	    err, sizeof(err)), 0);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "VISITSD_DYNAMODB_COUNT_ATTRIBUTE"));
+	ck_assert_str_eq(err, "VISITSD_DYNAMODB_COUNT_ATTRIBUTE: must differ "
+	    "from VISITSD_DYNAMODB_KEY_ATTRIBUTE");
 	ck_assert_int_eq(config_set(&cfg, "dynamodb_count_attribute", "", err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
 	ck_assert_int_eq(config_set(&cfg, "dynamodb_count_attribute", "n",
 	    err, sizeof(err)), 0);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "dynamodb_table", "", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
+	/* The sqlite store ignores the DynamoDB settings. */
+	ck_assert_int_eq(config_set(&cfg, "store", "sqlite", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "sqlite_path", "", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "VISITSD_SQLITE_PATH"));
+	config_cleanup(&cfg);
+}
+END_TEST
 
+START_TEST(the_connect_timeout_is_at_most_the_request_timeout)
+{
+	struct config cfg;
+	char err[512];
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_set(&cfg, "auth", "none", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_set(&cfg, "aws_connect_timeout_ms", "3000",
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
 	ck_assert_int_eq(config_set(&cfg, "aws_connect_timeout_ms", "5000",
 	    err, sizeof(err)), 0);
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "VISITSD_AWS_CONNECT_TIMEOUT_MS"));
+	ck_assert_str_eq(err, "VISITSD_AWS_CONNECT_TIMEOUT_MS: 5000 is above "
+	    "VISITSD_AWS_REQUEST_TIMEOUT_MS (3000)");
 	config_cleanup(&cfg);
 }
 END_TEST
 
 /* The committed generated files match the table (run from the repo root). */
-START_TEST(test_committed_docs)
+START_TEST(committed_docs_match_the_table)
 {
 	char *want, *have;
 
-	want = generate(config_write_markdown);
+	want = generate(config_doc_markdown);
 	have = read_path("docs/configuration.md");
 	ck_assert_msg(have != NULL, "docs/configuration.md not found: run "
 	    "the tests from the repository root");
@@ -740,7 +849,7 @@ START_TEST(test_committed_docs)
 	    "stale: run `make config-docs`");
 	free(want);
 	free(have);
-	want = generate(config_write_example);
+	want = generate(config_doc_example);
 	have = read_path("config.example.ini");
 	ck_assert_msg(have != NULL, "config.example.ini not found");
 	ck_assert_msg(strcmp(want, have) == 0, "config.example.ini is stale: "
@@ -754,7 +863,7 @@ END_TEST
  * config.example.ini passes as is, and with every key uncommented it gives
  * exactly the defaults: the documented defaults are the real ones.
  */
-START_TEST(test_example_roundtrip)
+START_TEST(the_example_file_passes_and_gives_the_defaults)
 {
 	struct config def, cfg;
 	char *ini, *p, err[512];
@@ -767,7 +876,7 @@ START_TEST(test_example_roundtrip)
 	ck_assert_msg(config_validate(&cfg, err, sizeof(err)) == 0, "%s", err);
 	config_cleanup(&cfg);
 
-	ini = generate(config_write_example);
+	ini = generate(config_doc_example);
 	/* "\n#key =" becomes "\nkey =". */
 	for (p = ini; (p = strstr(p, "\n#")) != NULL; p++)
 		if (p[2] != ' ' && p[2] != '\n')
@@ -779,7 +888,7 @@ START_TEST(test_example_roundtrip)
 	ck_assert_msg(config_load_file(&cfg, path, err, sizeof(err)) == 0,
 	    "%s", err);
 	for (i = 0; i < NSETTINGS; i++) {
-		const struct setting *s = &config_settings[i];
+		const struct setting *s = &config_table_settings[i];
 		const char *a = (const char *)&def + s->offset;
 		const char *b = (const char *)&cfg + s->offset;
 
@@ -794,7 +903,9 @@ START_TEST(test_example_roundtrip)
 			ck_assert(*(const bool *)(const void *)a ==
 			    *(const bool *)(const void *)b);
 			break;
-		default:
+		case T_STRING:
+		case T_SECRET:
+		case T_ENUM:
 			ck_assert_str_eq(*(char *const *)(const void *)a,
 			    *(char *const *)(const void *)b);
 			break;
@@ -811,27 +922,32 @@ Suite *suite_config(void)
 	TCase *tc = tcase_create("parse");
 	TCase *files = tcase_create("files");
 
-	tcase_add_test(tc, test_defaults);
-	tcase_add_test(tc, test_int);
-	tcase_add_test(tc, test_bool);
-	tcase_add_test(tc, test_enum);
-	tcase_add_test(tc, test_strings);
-	tcase_add_test(tc, test_addresses);
-	tcase_add_test(tc, test_names);
-	tcase_add_test(tc, test_env);
-	tcase_add_test(tc, test_validate);
-	tcase_add_test(tc, test_docs_cover_table);
-	tcase_add_test(tc, test_secret_never_printed);
+	tcase_add_test(tc, defaults_are_the_documented_ones);
+	tcase_add_test(tc, integers_are_whole_numbers_within_bounds);
+	tcase_add_test(tc, booleans_take_the_usual_spellings);
+	tcase_add_test(tc, enumerations_ignore_case_and_refuse_others);
+	tcase_add_test(tc, strings_are_checked_and_empty_clears_them);
+	tcase_add_test(tc, listen_addresses_follow_the_hostport_grammar);
+	tcase_add_test(tc, a_setting_answers_to_each_of_its_names);
+	tcase_add_test(tc, environment_sets_settings_and_collects_unknown_names);
+	tcase_add_test(tc, auth_key_needs_exactly_one_key_source);
+	tcase_add_test(tc, an_api_key_list_without_a_key_is_refused);
+	tcase_add_test(tc, validate_checks_fields_set_behind_the_tables_back);
+	tcase_add_test(tc, the_metrics_listener_may_not_overlap_the_main_one);
+	tcase_add_test(tc, dynamodb_needs_a_table_and_two_distinct_attributes);
+	tcase_add_test(tc, the_connect_timeout_is_at_most_the_request_timeout);
+	tcase_add_test(tc, help_and_docs_name_every_setting);
+	tcase_add_test(tc, a_secret_is_never_printed);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(files, setup_tmpdir, teardown_tmpdir);
-	tcase_add_test(files, test_file);
-	tcase_add_test(files, test_file_errors);
-	tcase_add_test(files, test_precedence);
-	tcase_add_test(files, test_exit_status);
-	tcase_add_test(files, test_help_version);
-	tcase_add_test(files, test_committed_docs);
-	tcase_add_test(files, test_example_roundtrip);
+	tcase_add_test(files, an_ini_file_sets_its_keys);
+	tcase_add_test(files, ini_errors_name_the_file_and_line);
+	tcase_add_test(files, flags_beat_environment_beat_file_beat_defaults);
+	tcase_add_test(files, bad_input_stops_with_exit_78_saying_why);
+	tcase_add_test(files, help_and_version_print_and_exit_0);
+	tcase_add_test(files, committed_docs_match_the_table);
+	tcase_add_test(files, the_example_file_passes_and_gives_the_defaults);
 	suite_add_tcase(s, files);
 	return s;
 }

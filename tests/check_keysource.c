@@ -12,6 +12,7 @@
 
 #include "apikey.h"
 #include "config.h"
+#include "config_fixture.h"
 #include "keysource.h"
 #include "util.h"
 
@@ -62,14 +63,12 @@ load(const char *path, char *err, size_t errlen, char **errs)
 {
 	struct config cfg;
 	struct apikey_set *set;
-	char buf[4096], why[256];
+	char buf[4096];
 	FILE *tmp = tmpfile();
 	size_t n;
 	int saved;
 
-	config_init(&cfg);
-	ck_assert_int_eq(config_set(&cfg, "api_key_file", path, why,
-	    sizeof(why)), 0);
+	config_fixture_init(&cfg, "api_key_file", path, NULL);
 	fflush(stderr);
 	saved = dup(2);
 	dup2(fileno(tmp), 2);
@@ -91,9 +90,7 @@ START_TEST(setting_holds_a_key_list_never_described)
 	struct apikey_set *set;
 	char err[256], src[128];
 
-	config_init(&cfg);
-	ck_assert_int_eq(config_set(&cfg, "api_key", "one, two", err,
-	    sizeof(err)), 0);
+	config_fixture_init(&cfg, "api_key", "one, two", NULL);
 	ck_assert_ptr_nonnull(set = keysource_load(&cfg, err, sizeof(err)));
 	ck_assert_uint_eq(apikey_set_count(set), 2);
 	apikey_set_free(set);
@@ -187,17 +184,13 @@ END_TEST
 START_TEST(describe_names_file_or_parameter)
 {
 	struct config cfg;
-	char err[256], src[128];
+	char src[128];
 
-	config_init(&cfg);
-	ck_assert_int_eq(config_set(&cfg, "api_key_file", "/etc/k", err,
-	    sizeof(err)), 0);
+	config_fixture_init(&cfg, "api_key_file", "/etc/k", NULL);
 	ck_assert_str_eq(keysource_describe(&cfg, src, sizeof(src)),
 	    "file /etc/k");
-	ck_assert_int_eq(config_set(&cfg, "api_key_file", "", err,
-	    sizeof(err)), 0);
-	ck_assert_int_eq(config_set(&cfg, "api_key_parameter", "/v/k", err,
-	    sizeof(err)), 0);
+	config_fixture_set(&cfg, "api_key_file", "", "api_key_parameter",
+	    "/v/k", NULL);
 	ck_assert_str_eq(keysource_describe(&cfg, src, sizeof(src)),
 	    "SSM parameter /v/k");
 	config_cleanup(&cfg);

@@ -136,7 +136,7 @@ static struct store *
 open_table(const char *table, char *why, size_t whylen)
 {
 	struct config cfg;
-	struct store *s = NULL;
+	struct store *s;
 	char body[256];
 	json_t *r;
 
@@ -145,9 +145,9 @@ open_table(const char *table, char *why, size_t whylen)
 	if ((r = control("POST", "/tables", body, why, whylen)) == NULL)
 		return NULL;
 	json_decref(r);
-	config_init(&cfg);
-	if (config_set(&cfg, "dynamodb_table", table, why, whylen) == 0)
-		s = store_dynamodb_new(&cfg, why, whylen);
+	config_fixture_init(&cfg, "auth", "none", "store", "dynamodb",
+	    "dynamodb_table", table, NULL);
+	s = store_dynamodb_new(&cfg, why, whylen);
 	config_cleanup(&cfg);
 	return s;
 }
@@ -335,9 +335,8 @@ START_TEST(check_missing_table_is_unavailable)
 	struct store *s;
 	char why[512];
 
-	config_init(&cfg);
-	ck_assert_int_eq(config_set(&cfg, "dynamodb_table", "no-such-table",
-	    why, sizeof(why)), 0);
+	config_fixture_init(&cfg, "auth", "none", "store", "dynamodb",
+	    "dynamodb_table", "no-such-table", NULL);
 	s = store_dynamodb_new(&cfg, why, sizeof(why));
 	config_cleanup(&cfg);
 	ck_assert_msg(s != NULL, "%s", why);
@@ -378,7 +377,7 @@ START_TEST(refused_connection_is_not_an_unknown_outcome)
 	uint64_t v;
 
 	setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1", 1);
-	config_init(&cfg);
+	config_fixture_init(&cfg, "auth", "none", "store", "dynamodb", NULL);
 	s = store_dynamodb_new(&cfg, why, sizeof(why));
 	config_cleanup(&cfg);
 	unsetenv("AWS_ENDPOINT_URL_DYNAMODB");

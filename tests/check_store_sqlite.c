@@ -61,16 +61,25 @@ tmp_remove(struct tmp *t)
 	nftw(t->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/*
+ * store_sqlite_new on path, configured through config_set and
+ * config_validate; an empty path skips the validation, which would refuse
+ * it before the store's own check that empty_path_is_refused tests.
+ */
 static struct store *
 open_path(const char *path, char *err, size_t errlen)
 {
-	char copy[1024];
 	struct config cfg;
+	struct store *s;
 
-	snprintf(copy, sizeof(copy), "%s", path);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.sqlite_path = copy;
-	return store_sqlite_new(&cfg, err, errlen);
+	if (path[0] == '\0')
+		config_fixture_init_unvalidated(&cfg, "sqlite_path", "", NULL);
+	else
+		config_fixture_init(&cfg, "auth", "none", "sqlite_path", path,
+		    NULL);
+	s = store_sqlite_new(&cfg, err, errlen);
+	config_cleanup(&cfg);
+	return s;
 }
 
 /* The contract fixture: a new database in a new temporary folder. */

@@ -7,7 +7,9 @@
  * callback resumes), or holds operations until the test releases them (to
  * catch a request in flight at shutdown), and fails with any store_result
  * on demand.  The server is started on 127.0.0.1 port 0 from a struct
- * config filled by hand; the client is libcurl, one easy handle per call.
+ * config built with config_fixture.h (config_set and config_validate, as
+ * the daemon builds it); a test changes a setting with config_fixture_set
+ * before server_start.  The client is libcurl, one easy handle per call.
  * Included by check_http.c only.
  */
 #ifndef VISITSD_TESTS_HTTP_FIXTURE_H
@@ -25,6 +27,7 @@
 
 #include "apikey.h"
 #include "config.h"
+#include "config_fixture.h"
 #include "http.h"
 #include "metrics.h"
 #include "store.h"
@@ -237,18 +240,12 @@ setup(void)
 	char err[128];
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.listen = "127.0.0.1:0";
-	cfg.metrics_listen = "";
-	cfg.threads = 2;
-	cfg.max_connections = 128;
-	cfg.connection_timeout = 10;
-	cfg.max_body = 1024;
-	cfg.shutdown_timeout = 5;
-	cfg.auth = "key";
-	cfg.allowed_origins = "https://a.example, https://b.example";
-	cfg.cors_max_age = 600;
-	cfg.store = "test";
+	config_fixture_init(&cfg, "listen", "127.0.0.1:0", "threads", "2",
+	    "max_connections", "128", "connection_timeout", "10",
+	    "max_body", "1024", "shutdown_timeout", "5", "auth", "key",
+	    "api_key", "k1, k2",
+	    "allowed_origins", "https://a.example, https://b.example",
+	    "cors_max_age", "600", NULL);
 	metrics_init("test", "test");
 	ts = tstore_new();
 	keys = apikey_ring_new();
@@ -264,6 +261,7 @@ teardown(void)
 	store_free(&ts->base);
 	ts = NULL;
 	apikey_ring_free(keys);
+	config_cleanup(&cfg);
 	metrics_cleanup();
 	curl_global_cleanup();
 }

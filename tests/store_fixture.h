@@ -4,8 +4,11 @@
  *
  * A backend joins the contract suite by defining one struct store_fixture
  * (next to its own tests), declaring it below and adding one line to the
- * table in check_store.c.  The helpers are static inline so that every test
- * file including this header can use them without a shared object file.
+ * table in check_store.c.  A backend's tests configure their store with
+ * config_fixture.h (config_set and config_validate, as the daemon does),
+ * never by filling struct config by hand.  The helpers are static inline
+ * so that every test file including this header can use them without a
+ * shared object file.
  */
 #ifndef VISITSD_TESTS_STORE_FIXTURE_H
 #define VISITSD_TESTS_STORE_FIXTURE_H
@@ -14,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config_fixture.h"
 #include "store.h"
 
 struct store_fixture {

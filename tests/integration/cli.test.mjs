@@ -63,6 +63,15 @@ test('a bad value exits 78 naming the key and why', () => {
   }
 });
 
+test('-n refuses an origin list that startup would refuse, exit 78 naming it', () => {
+  // One grammar for -n and startup: a query in an origin once passed -n
+  // and then failed startup with exit 1.
+  const r = run(['-n', '--auth=none'], { VISITSD_ALLOWED_ORIGINS: 'https://a.example?x' });
+  assert.equal(r.status, 78);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^visitsd: VISITSD_ALLOWED_ORIGINS: "https:\/\/a\.example\?x" is not an origin/);
+});
+
 test('an unknown VISITSD_* variable is a warning, not an error', () => {
   const r = run(['-n', '--auth=none'], { VISITSD_THREADZ: '8', VISITSD_LOG_FORMAT: 'text' });
   assert.equal(r.status, 0);

@@ -1,0 +1,256 @@
+/*
+ * config_table: every setting of visitsd, described once, and the names
+ * derived from each.
+ *
+ * Each entry of config_table_settings[] below describes one field of
+ * struct config: its name (the INI key; the environment name and the flag
+ * are derived from it), section, type, default, bounds, the check of its
+ * value and its help.  config.c parses and checks with it, config_args.c
+ * builds the getopt_long options from it, config_doc.c writes --help,
+ * docs/configuration.md and config.example.ini from it.  Adding a setting
+ * is one entry here, one field in config.h and the count in
+ * config_table.h.
+ *
+ * The checks of single values live here, beside the entries that name
+ * them; the grammars they share with the rest of the daemon are modules of
+ * their own (hostport.c for listen addresses, origin.c for the CORS list),
+ * so `visitsd -n` and startup read a value the same way.  Rules across
+ * settings are config.c's (config_validate).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_table.h"
+#include "hostport.h"
+#include "origin.h"
+
+static config_check_fn check_listen, check_origins, check_table,
+    check_attribute, check_parameter;
+
+static const char *const auth_choices[] = { "key", "none", NULL };
+static const char *const level_choices[] = { "debug", "info", "warn",
+    "error", NULL };
+static const char *const format_choices[] = { "auto", "text", "json", NULL };
+static const char *const store_choices[] = { "sqlite", "dynamodb", NULL };
+
+#define F(field)	offsetof(struct config, field)
+#define STR(sec, name, def, check, help) \
+	{ #name, sec, T_STRING, F(name), def, 0, 0, NULL, check, NULL, help }
+#define INT(sec, name, def, min, max, help) \
+	{ #name, sec, T_INT, F(name), #def, min, max, NULL, NULL, NULL, help }
+#define ENUM(sec, name, def, choices, help) \
+	{ #name, sec, T_ENUM, F(name), def, 0, 0, choices, NULL, NULL, help }
+
+const struct setting config_table_settings[] = {
+	STR("server", listen, "127.0.0.1:8080", check_listen,
+	    "Address to serve HTTP on: host:port or [v6]:port; host \"*\" "
+	    "or empty means every IPv4 address. Port 0 picks a free port; "
+	    "the startup line says which."),
+	STR("server", metrics_listen, "", check_listen,
+	    "Separate address for /metrics (host:port); empty serves "
+	    "/metrics on the main listener."),
+	INT("server", threads, 4, 2, 64,
+	    "HTTP worker threads (libmicrohttpd thread pool, epoll)."),
+	INT("server", max_connections, 1024, 1, 65536,
+	    "Concurrent connections accepted before new ones are refused."),
+	INT("server", connection_timeout, 30, 1, 3600,
+	    "Seconds an idle connection is kept open."),
+	INT("server", max_body, 1024, 0, 1048576,
+	    "Largest request body accepted, in bytes."),
+	INT("server", shutdown_timeout, 10, 0, 3600,
+	    "Seconds SIGTERM waits for requests in flight before exiting."),
+	{ "get_increments", "server", T_BOOL, F(get_increments), "false",
+	    0, 0, NULL, NULL, NULL,
+	    "Compatibility: GET also increments, as the classic Lambda "
+	    "counter did. Off: GET only reads." },
+	ENUM("auth", auth, "key", auth_choices,
+	    "\"key\" requires a valid x-api-key header on /api/visits; "
+	    "\"none\" serves without a key."),
+	{ "api_key", "auth", T_SECRET, F(api_key), "", 0, 0, NULL, NULL,
+	    NULL,
+	    "API key(s), comma-separated for rotation. Secret: prefer "
+	    "api_key_file; a flag is visible in ps." },
+	{ "api_key_file", "auth", T_STRING, F(api_key_file), "", 0, 0, NULL,
+	    NULL, "/etc/visitsd/api-key",
+	    "File holding the API key(s), comma-separated; re-read on "
+	    "SIGHUP. Keep it mode 0600." },
+	STR("auth", api_key_parameter, "", check_parameter,
+	    "SSM Parameter Store name (SecureString) holding the API "
+	    "key(s); read at startup and on SIGHUP."),
+	STR("cors", allowed_origins, "*", check_origins,
+	    "Origins allowed by CORS: \"*\" or a comma-separated list such "
+	    "as https://example.com,https://www.example.com."),
+	INT("cors", cors_max_age, 600, 0, 86400,
+	    "Seconds a browser may cache a preflight answer "
+	    "(Access-Control-Max-Age)."),
+	ENUM("log", log_level, "info", level_choices,
+	    "Least severe level logged: debug, info, warn or error."),
+	ENUM("log", log_format, "auto", format_choices,
+	    "Log line format: text, json, or auto (text on a terminal, "
+	    "JSON otherwise)."),
+	ENUM("store", store, "sqlite", store_choices,
+	    "Where counts are kept: the embedded SQLite file or DynamoDB."),
+	STR("store", sqlite_path, "var/visits.db", NULL,
+	    "SQLite database file; it and its folder are created "
+	    "owner-only."),
+	STR("dynamodb", dynamodb_table, "visits", check_table,
+	    "DynamoDB table name."),
+	STR("dynamodb", dynamodb_key_attribute, "user", check_attribute,
+	    "Partition key attribute (string) holding the id."),
+	STR("dynamodb", dynamodb_count_attribute, "visits", check_attribute,
+	    "Number attribute holding the count."),
+	INT("aws", aws_connect_timeout_ms, 1000, 100, 60000,
+	    "Milliseconds to connect to an AWS endpoint."),
+	INT("aws", aws_request_timeout_ms, 3000, 100, 300000,
+	    "Milliseconds for a whole AWS request, connection included."),
+	INT("aws", ssm_startup_timeout, 60, 0, 3600,
+	    "Seconds startup keeps retrying to read api_key_parameter "
+	    "before it gives up."),
+};
+
+const char *const config_table_sections[] = { "server", "auth", "cors", "log",
+    "store", "dynamodb", "aws" };
+
+_Static_assert(sizeof(config_table_settings) /
+    sizeof(config_table_settings[0]) ==
+    NSETTINGS, "NSETTINGS in config_table.h must count the settings");
+_Static_assert(sizeof(config_table_sections) /
+    sizeof(config_table_sections[0]) ==
+    NSECTIONS, "NSECTIONS in config_table.h must count the sections");
+
+static int
+check_listen(const char *v, char *why, size_t whylen)
+{
+	struct hostport hp;
+
+	return hostport_parse(v, &hp, why, whylen);
+}
+
+static int
+check_origins(const char *v, char *why, size_t whylen)
+{
+	return origin_list_check(v, why, whylen);
+}
+
+static int
+check_table(const char *v, char *why, size_t whylen)
+{
+	size_t n = strlen(v);
+
+	if (n < 3 || n > 255 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n) {
+		snprintf(why, whylen, "\"%s\" is not a DynamoDB table name "
+		    "(3 to 255 of A-Z a-z 0-9 _ . -)", v);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A DynamoDB attribute name: 1 to 255 bytes (the limit for key
+ * attributes).  That the key and the count attribute differ is a rule
+ * across settings, in config_validate.
+ */
+static int
+check_attribute(const char *v, char *why, size_t whylen)
+{
+	if (strlen(v) > 255) {
+		snprintf(why, whylen, "longer than 255 bytes");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_parameter(const char *v, char *why, size_t whylen)
+{
+	size_t n = strlen(v);
+
+	if (n > 2048 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-/:") != n) {
+		snprintf(why, whylen, "\"%s\" is not an SSM parameter name or "
+		    "ARN", v);
+		return -1;
+	}
+	return 0;
+}
+
+void
+config_table_env_name(const struct setting *s, char *buf, size_t len)
+{
+	size_t i, n = strlen(CONFIG_ENV_PREFIX);
+
+	snprintf(buf, len, "%s%s", CONFIG_ENV_PREFIX, s->name);
+	for (i = n; buf[i] != '\0'; i++)
+		buf[i] = (char)toupper((unsigned char)buf[i]);
+}
+
+void
+config_table_flag_name(const struct setting *s, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "%s", s->name);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '_')
+			buf[i] = '-';
+}
+
+const struct setting *
+config_table_lookup(const char *name)
+{
+	char buf[CONFIG_NAME_MAX];
+	const char *dot;
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++) {
+		const struct setting *s = &config_table_settings[i];
+
+		config_table_env_name(s, buf, sizeof(buf));
+		if (strcmp(name, buf) == 0)
+			return s;
+		config_table_flag_name(s, buf, sizeof(buf));
+		if (strcmp(name, buf) == 0 || (strncmp(name, "--", 2) == 0 &&
+		    strcmp(name + 2, buf) == 0))
+			return s;
+		if (strcmp(name, s->name) == 0)
+			return s;
+		dot = strchr(name, '.');
+		if (dot != NULL && (size_t)(dot - name) == strlen(s->section) &&
+		    strncmp(name, s->section, strlen(s->section)) == 0 &&
+		    strcmp(dot + 1, s->name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+const struct setting *
+config_table_find(const char *section, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NSETTINGS; i++)
+		if (strcmp(section, config_table_settings[i].section) == 0 &&
+		    strcmp(key, config_table_settings[i].name) == 0)
+			return &config_table_settings[i];
+	return NULL;
+}
+
+bool
+config_table_has_section(const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < NSECTIONS; i++)
+		if (strcmp(section, config_table_sections[i]) == 0)
+			return true;
+	return false;
+}
+
+size_t
+config_table_index(const struct setting *s)
+{
+	return (size_t)(s - config_table_settings);
+}
