@@ -4,6 +4,8 @@
  * modules.
  */
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -88,6 +90,16 @@ out_of_memory(void)
 }
 
 void *
+xmalloc(size_t size)
+{
+	void *p;
+
+	if ((p = malloc(size)) == NULL)
+		out_of_memory();
+	return p;
+}
+
+void *
 xcalloc(size_t n, size_t size)
 {
 	void *p;
@@ -95,6 +107,39 @@ xcalloc(size_t n, size_t size)
 	if ((p = calloc(n, size)) == NULL)
 		out_of_memory();
 	return p;
+}
+
+void *
+xrealloc(void *p, size_t size)
+{
+	void *np;
+
+	if ((np = realloc(p, size)) == NULL)
+		out_of_memory();
+	return np;
+}
+
+void *
+xcheck(void *p)
+{
+	if (p == NULL)
+		out_of_memory();
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		out_of_memory();
+	return s;
 }
 
 char *

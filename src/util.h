@@ -37,11 +37,22 @@ void	util_wipe_free(void *p, size_t len);
 void	util_free_secret(char *s);
 
 /*
- * calloc and strdup that log "out of memory" and abort instead of
- * returning NULL (OpenBSD's xmalloc names).  Each returns new memory for
- * the caller to free.
+ * malloc, calloc, realloc, strdup and asprintf that log "out of memory"
+ * and abort instead of returning NULL (OpenBSD's xmalloc names).  Each
+ * returns new memory for the caller to free; xrealloc, like realloc,
+ * invalidates p.
  */
+void	*xmalloc(size_t size);
 void	*xcalloc(size_t n, size_t size);
+void	*xrealloc(void *p, size_t size);
 char	*xstrdup(const char *s);
+char	*xasprintf(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+/*
+ * p, or log "out of memory" and abort when it is NULL: for the objects a
+ * library allocates (libcurl's lists and handles), so they follow the
+ * same policy.  Returns p, borrowed from the caller.
+ */
+void	*xcheck(void *p);
 
 #endif
