@@ -85,8 +85,10 @@ int	sigv4_sign(const struct sigv4_request *req,
 	    struct sigv4_signed *out, char *err, size_t errlen);
 
 /*
- * The stages.  Each returns a new malloc'd string (the caller frees it) or
- * NULL on allocation failure.  The headers signed are exactly those in req
+ * The stages.  Each returns a new malloc'd string (the caller frees it), or
+ * NULL when an argument is missing (a header without a name among them),
+ * the time is out of range or OpenSSL's SHA-256 fails; allocation failures
+ * abort (util.h).  The headers signed are exactly those in req
  * (callers of the stages add x-amz-date themselves, as the vectors do).
  */
 char	*sigv4_canonical_request(const struct sigv4_request *req,
