@@ -9,13 +9,10 @@
  * finish, or wait a jittered backoff and re-sign and re-send.  Connections
  * live in the multi handle's cache and are reused across requests.
  *
- * The body goes to libcurl through a read callback, never CURLOPT_POSTFIELDS,
- * so this file knows whether any body byte was handed over (before that
- * point a failure is "not sent" and always safe to retry).  For requests
- * that are not idempotent the seek callback refuses to rewind and the
- * pre-request callback refuses a second send: libcurl's silent re-send on
- * a reused connection that died before answering is turned into a failed
- * transfer, which is an unknown outcome, never a second write.
+ * Each attempt is one easy handle (client_easy.c), which tells whether any
+ * body byte was handed over and refuses libcurl's own silent re-send of a
+ * request that is not idempotent; retry.c turns that into a verdict, and a
+ * failure after the body left is an unknown outcome, never a second write.
  *
  * The per-operation metrics are the caller's struct client_op's
  * (client_op.c registers them); this file counts into them.
@@ -33,6 +30,7 @@
 #include <openssl/rand.h>
 
 #include "aws/client.h"
+#include "aws/client_easy.h"
 #include "aws/client_op.h"
 #include "aws/creds.h"
 #include "aws/curlbuf.h"
@@ -53,7 +51,7 @@ struct xfer {
 	struct client	*c;
 	struct client_op *op;		/* borrowed, static */
 	char		*body;		/* owned, wiped on free */
-	size_t		 len, off;
+	size_t		 len;
 	client_done_fn	*done;
 	void		*arg;
 	int		 attempt;	/* attempts started */
@@ -61,12 +59,7 @@ struct xfer {
 	bool		 throttled;	/* last retry was for throttling */
 	uint64_t	 due_ms;	/* when a delayed retry may start */
 	/* Per attempt: */
-	CURL		*easy;
-	struct curl_slist *headers;
-	bool		 body_started;	/* a body byte was handed to libcurl */
-	int		 sends;		/* pre-request callbacks seen */
-	struct curlbuf	 answer;	/* wiped: it may hold a secret */
-	char		 date[64];	/* the answer's Date header */
+	struct client_easy e;		/* the transfer */
 	long		 status;
 	char		 error_type[96];
 	char		 error_message[256];
@@ -123,24 +116,10 @@ random01(void)
 	return (double)r / 4294967296.0;
 }
 
-/* Free the per-attempt state; the headers may carry a session token. */
-static void
-attempt_cleanup(struct xfer *x)
-{
-	if (x->easy != NULL) {
-		curl_multi_remove_handle(x->c->multi, x->easy);
-		curl_easy_cleanup(x->easy);
-		x->easy = NULL;
-	}
-	curlbuf_headers_free(x->headers);
-	x->headers = NULL;
-	curlbuf_cleanup(&x->answer);
-}
-
 static void
 xfer_free(struct xfer *x)
 {
-	attempt_cleanup(x);
+	client_easy_cleanup(&x->e, x->c->multi);
 	util_wipe_free(x->body, x->len);
 	free(x);
 }
@@ -167,78 +146,13 @@ finish(struct xfer *x, enum client_outcome outcome, const char *why)
 	memset(&r, 0, sizeof(r));
 	r.outcome = outcome;
 	r.status = x->status;
-	r.body = x->answer.data != NULL ? x->answer.data : "";
-	r.body_len = x->answer.len;
+	r.body = x->e.answer.data != NULL ? x->e.answer.data : "";
+	r.body_len = x->e.answer.len;
 	r.error_type = x->error_type;
 	r.error_message = why != NULL ? why : x->error_message;
 	r.attempts = x->attempt;
 	x->done(x->arg, &r);
 	xfer_free(x);
-}
-
-/* ---- libcurl callbacks ------------------------------------------------ */
-
-static size_t
-read_cb(char *buf, size_t size, size_t nitems, void *p)
-{
-	struct xfer *x = p;
-	size_t n = size * nitems;
-
-	if (n > x->len - x->off)
-		n = x->len - x->off;
-	memcpy(buf, x->body + x->off, n);
-	x->off += n;
-	if (n > 0)
-		x->body_started = true;
-	return n;
-}
-
-/*
- * libcurl rewinds the body only to send it again (its own retry on a dead
- * reused connection, or a redirect): allowed for idempotent requests,
- * refused for the others so that the transfer fails instead.
- */
-static int
-seek_cb(void *p, curl_off_t offset, int origin)
-{
-	struct xfer *x = p;
-
-	if (!x->op->idempotent)
-		return CURL_SEEKFUNC_CANTSEEK;
-	if (origin != SEEK_SET || offset < 0 || (size_t)offset > x->len)
-		return CURL_SEEKFUNC_FAIL;
-	x->off = (size_t)offset;
-	return CURL_SEEKFUNC_OK;
-}
-
-/*
- * Called before each request goes out on a connection.  A second call for
- * one attempt is libcurl re-sending by itself; for a request that is not
- * idempotent and whose body was already handed over, refuse it.
- */
-static int
-prereq_cb(void *p, char *primary_ip, char *local_ip, int primary_port,
-    int local_port)
-{
-	struct xfer *x = p;
-
-	(void)primary_ip;
-	(void)local_ip;
-	(void)primary_port;
-	(void)local_port;
-	if (++x->sends > 1 && !x->op->idempotent && x->body_started)
-		return CURL_PREREQFUNC_ABORT;
-	return CURL_PREREQFUNC_OK;
-}
-
-static size_t
-header_cb(char *data, size_t size, size_t nitems, void *p)
-{
-	struct xfer *x = p;
-
-	curlbuf_header_value(data, size * nitems, "Date", x->date,
-	    sizeof(x->date));
-	return size * nitems;
 }
 
 /* ---- attempts --------------------------------------------------------- */
@@ -280,17 +194,17 @@ sign(struct xfer *x, char *err, size_t errlen)
 	params.normalize_path = true;
 	if (sigv4_sign(&req, &params, &c->keys, &sig, err, errlen) == -1)
 		goto fail;
-	curlbuf_header_add(&x->headers, "Host", c->host);
-	curlbuf_header_add(&x->headers, "Content-Type", c->content_type);
-	curlbuf_header_add(&x->headers, "X-Amz-Target", target);
-	curlbuf_header_add(&x->headers, "X-Amz-Date", sig.amz_date);
-	curlbuf_header_add(&x->headers, "Authorization", sig.authorization);
+	curlbuf_header_add(&x->e.headers, "Host", c->host);
+	curlbuf_header_add(&x->e.headers, "Content-Type", c->content_type);
+	curlbuf_header_add(&x->e.headers, "X-Amz-Target", target);
+	curlbuf_header_add(&x->e.headers, "X-Amz-Date", sig.amz_date);
+	curlbuf_header_add(&x->e.headers, "Authorization", sig.authorization);
 	if (cr->session_token != NULL)
-		curlbuf_header_add(&x->headers, "X-Amz-Security-Token",
+		curlbuf_header_add(&x->e.headers, "X-Amz-Security-Token",
 		    cr->session_token);
 	/* Empty values: libcurl then sends no Expect or Accept header. */
-	x->headers = xcheck(curl_slist_append(x->headers, "Expect:"));
-	x->headers = xcheck(curl_slist_append(x->headers, "Accept:"));
+	x->e.headers = xcheck(curl_slist_append(x->e.headers, "Expect:"));
+	x->e.headers = xcheck(curl_slist_append(x->e.headers, "Accept:"));
 	rc = 0;
 fail:
 	OPENSSL_cleanse(&sig, sizeof(sig));
@@ -304,67 +218,27 @@ attempt_start(struct xfer *x)
 {
 	struct client *c = x->c;
 	char err[256];
-	CURL *e;
 
 	x->attempt++;
-	x->body_started = false;
-	x->sends = 0;
-	x->off = 0;
 	x->status = 0;
-	x->date[0] = '\0';
 	x->error_type[0] = x->error_message[0] = '\0';
-	x->answer.max = MAX_ANSWER;
 	if (sign(x, err, sizeof(err)) == -1) {
-		attempt_cleanup(x);
+		client_easy_cleanup(&x->e, NULL);
 		finish(x, CLIENT_UNAVAILABLE, err);
 		return;
 	}
-	if ((x->easy = e = curl_easy_init()) == NULL) {
-		attempt_cleanup(x);
+	if (client_easy_start(&x->e, c->endpoint, c->connect_timeout_ms,
+	    c->request_timeout_ms, MAX_ANSWER, x) == -1) {
+		client_easy_cleanup(&x->e, NULL);
 		finish(x, CLIENT_UNAVAILABLE, "curl_easy_init failed");
 		return;
 	}
-	curl_easy_setopt(e, CURLOPT_URL, c->endpoint);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->len);
-	curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(e, CURLOPT_READDATA, x);
-	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_cb);
-	curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
-	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
-	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curlbuf_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &x->answer);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "visitsd/" VISITSD_VERSION);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)c->connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-		attempt_cleanup(x);
+	if (curl_multi_add_handle(c->multi, x->e.easy) != CURLM_OK) {
+		client_easy_cleanup(&x->e, NULL);
 		finish(x, CLIENT_UNAVAILABLE, "curl_multi_add_handle failed");
 		return;
 	}
 	c->active++;
-}
-
-static enum retry_transport
-transport_of(const struct xfer *x, CURLcode rc)
-{
-	if (rc == CURLE_OK)
-		return RETRY_TRANSPORT_ANSWERED;
-	if (!x->body_started)
-		return RETRY_TRANSPORT_NOT_SENT;
-	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return RETRY_TRANSPORT_TIMEOUT;
-	return RETRY_TRANSPORT_LOST;
 }
 
 /* Learn the clock offset from the answer's Date header. */
@@ -374,7 +248,8 @@ learn_skew(struct xfer *x)
 	time_t server;
 	long offset;
 
-	if (x->date[0] == '\0' || retry_parse_http_date(x->date, &server) == -1)
+	if (x->e.date[0] == '\0' ||
+	    retry_parse_http_date(x->e.date, &server) == -1)
 		return;
 	offset = (long)(server - time(NULL));
 	atomic_store(&x->c->skew, offset);
@@ -388,16 +263,17 @@ static void
 attempt_done(struct client *c, struct xfer *x, CURLcode rc)
 {
 	enum retry_verdict v;
-	enum retry_transport t = transport_of(x, rc);
+	enum retry_transport t = client_easy_transport(&x->e, rc);
 	char why[CURL_ERROR_SIZE + 64];
 	bool timeout;
 	int cost;
 
 	why[0] = '\0';
 	if (rc == CURLE_OK) {
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+		curl_easy_getinfo(x->e.easy, CURLINFO_RESPONSE_CODE,
+		    &x->status);
 		if (x->status < 200 || x->status >= 300)
-			retry_error_parse(x->answer.data, x->answer.len,
+			retry_error_parse(x->e.answer.data, x->e.answer.len,
 			    x->error_type, sizeof(x->error_type),
 			    x->error_message, sizeof(x->error_message));
 		if (x->status >= 300 && x->error_message[0] == '\0')
@@ -405,7 +281,7 @@ attempt_done(struct client *c, struct xfer *x, CURLcode rc)
 			    "HTTP %ld", x->status);
 	} else
 		snprintf(x->error_message, sizeof(x->error_message), "%s%s",
-		    curl_easy_strerror(rc), x->body_started ?
+		    curl_easy_strerror(rc), x->e.body_started ?
 		    " (after the request was sent)" : " (before sending)");
 	v = retry_classify(t, x->status, x->error_type, x->error_message,
 	    x->op->idempotent);
@@ -448,7 +324,7 @@ attempt_done(struct client *c, struct xfer *x, CURLcode rc)
 	log_debug("aws %s %s: attempt %d: %s%s%s; retrying", c->service,
 	    x->op->name, x->attempt, x->error_type,
 	    x->error_type[0] != '\0' ? " " : "", x->error_message);
-	attempt_cleanup(x);
+	client_easy_cleanup(&x->e, c->multi);
 	x->due_ms = util_now_ms() + (uint64_t)retry_backoff_ms(x->attempt,
 	    x->throttled, random01());
 	x->next = c->delayed;
@@ -666,6 +542,9 @@ client_submit(struct client *c, struct client_op *op, char *body,
 	x->op = op;
 	x->body = body;
 	x->len = body != NULL ? strlen(body) : 0;
+	x->e.body = body;
+	x->e.len = x->len;
+	x->e.idempotent = op->idempotent;
 	x->done = done;
 	x->arg = arg;
 	if (body == NULL) {
