@@ -82,8 +82,8 @@ util_free_secret(char *s)
 		util_wipe_free(s, strlen(s));
 }
 
-static void __attribute__((noreturn))
-out_of_memory(void)
+void
+util_out_of_memory(void)
 {
 	log_error("out of memory");
 	abort();
@@ -94,8 +94,9 @@ xmalloc(size_t size)
 {
 	void *p;
 
-	if ((p = malloc(size)) == NULL)
-		out_of_memory();
+	/* malloc(0) may return NULL: ask for one byte instead. */
+	if ((p = malloc(size != 0 ? size : 1)) == NULL)
+		util_out_of_memory();
 	return p;
 }
 
@@ -104,42 +105,21 @@ xcalloc(size_t n, size_t size)
 {
 	void *p;
 
-	if ((p = calloc(n, size)) == NULL)
-		out_of_memory();
+	if ((p = calloc(n != 0 ? n : 1, size != 0 ? size : 1)) == NULL)
+		util_out_of_memory();
 	return p;
 }
 
 void *
-xrealloc(void *p, size_t size)
+xreallocarray(void *p, size_t n, size_t size)
 {
-	void *np;
+	void *q;
 
-	if ((np = realloc(p, size)) == NULL)
-		out_of_memory();
-	return np;
-}
-
-void *
-xcheck(void *p)
-{
-	if (p == NULL)
-		out_of_memory();
-	return p;
-}
-
-char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (rc == -1)
-		out_of_memory();
-	return s;
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((q = reallocarray(p, n, size)) == NULL)
+		util_out_of_memory();
+	return q;
 }
 
 char *
@@ -148,6 +128,21 @@ xstrdup(const char *s)
 	char *d;
 
 	if ((d = strdup(s)) == NULL)
-		out_of_memory();
+		util_out_of_memory();
 	return d;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		util_out_of_memory();
+	return s;
 }

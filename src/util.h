@@ -37,22 +37,22 @@ void	util_wipe_free(void *p, size_t len);
 void	util_free_secret(char *s);
 
 /*
- * malloc, calloc, realloc, strdup and asprintf that log "out of memory"
- * and abort instead of returning NULL (OpenBSD's xmalloc names).  Each
- * returns new memory for the caller to free; xrealloc, like realloc,
- * invalidates p.
+ * malloc, calloc, reallocarray, strdup and asprintf that log "out of
+ * memory" and abort instead of failing (OpenBSD's xmalloc names).  Each
+ * returns new memory for the caller to free; xreallocarray takes ownership
+ * of p (which may be NULL) and returns its replacement.  xcalloc and
+ * xreallocarray also abort when n * size overflows.
  */
 void	*xmalloc(size_t size);
 void	*xcalloc(size_t n, size_t size);
-void	*xrealloc(void *p, size_t size);
+void	*xreallocarray(void *p, size_t n, size_t size);
 char	*xstrdup(const char *s);
-char	*xasprintf(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2)));
+char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /*
- * p, or log "out of memory" and abort when it is NULL: for the objects a
- * library allocates (libcurl's lists and handles), so they follow the
- * same policy.  Returns p, borrowed from the caller.
+ * The same policy for memory that a library allocates for us (libcurl's
+ * lists and handles, inih's buffers): log "out of memory" and abort.
  */
-void	*xcheck(void *p);
+void	util_out_of_memory(void) __attribute__((noreturn));
 
 #endif

@@ -203,8 +203,8 @@ sign(struct xfer *x, char *err, size_t errlen)
 		curlbuf_header_add(&x->e.headers, "X-Amz-Security-Token",
 		    cr->session_token);
 	/* Empty values: libcurl then sends no Expect or Accept header. */
-	x->e.headers = xcheck(curl_slist_append(x->e.headers, "Expect:"));
-	x->e.headers = xcheck(curl_slist_append(x->e.headers, "Accept:"));
+	curlbuf_header_append(&x->e.headers, "Expect:");
+	curlbuf_header_append(&x->e.headers, "Accept:");
 	rc = 0;
 fail:
 	OPENSSL_cleanse(&sig, sizeof(sig));
@@ -478,7 +478,8 @@ client_new(const struct client_options *opts, char *err, size_t errlen)
 		goto fail;
 	c->creds = creds;
 	creds = NULL;
-	c->multi = xcheck(curl_multi_init());
+	if ((c->multi = curl_multi_init()) == NULL)
+		util_out_of_memory();
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    (long)MAX_CONNECTIONS);
 	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,

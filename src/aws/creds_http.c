@@ -1,8 +1,8 @@
 /*
  * creds_http: what the container and IMDS credential providers share: one
- * blocking HTTP transfer, header lists that may carry tokens, and the
- * credentials JSON both endpoints answer.  The answer buffer and the
- * header lists are curlbuf.c's.
+ * blocking HTTP transfer and the credentials JSON both endpoints answer.
+ * The answer buffer and the header lists that may carry tokens are
+ * curlbuf.c's, shared with the AWS client.
  *
  * Each transfer is one libcurl easy handle with CURLOPT_NOSIGNAL, short
  * connect and total timeouts, no proxy (these endpoints are link-local or
@@ -74,7 +74,7 @@ creds_http_do(const char *method, const char *url,
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 		/* No form content type on an empty PUT. */
-		ct = xcheck(curl_slist_append(NULL, "Content-Type:"));
+		curlbuf_header_append(&ct, "Content-Type:");
 		ct->next = headers;
 		h = ct;
 	}

@@ -159,7 +159,7 @@ scan_file(const char *path, struct profile_scan *s, bool *missing, char *err,
 		return 0;
 	}
 	if (rc == -2)		/* inih's own allocation failed */
-		xcheck(NULL);
+		util_out_of_memory();
 	if (rc != 0) {
 		snprintf(err, errlen, "%s: syntax error at line %d", path, rc);
 		return -1;

@@ -85,8 +85,18 @@ curlbuf_header_add(struct curl_slist **h, const char *name,
 {
 	char *line = xasprintf("%s: %s", name, value);
 
-	*h = xcheck(curl_slist_append(*h, line));
+	curlbuf_header_append(h, line);
 	util_free_secret(line);
+}
+
+void
+curlbuf_header_append(struct curl_slist **h, const char *line)
+{
+	struct curl_slist *n;
+
+	if ((n = curl_slist_append(*h, line)) == NULL)
+		util_out_of_memory();
+	*h = n;
 }
 
 void

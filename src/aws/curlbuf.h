@@ -43,6 +43,11 @@ void	curlbuf_header_value(const char *data, size_t n, const char *name,
 /* Append "name: value" to *h (borrowed strings; the temporary is wiped). */
 void	curlbuf_header_add(struct curl_slist **h, const char *name,
 	    const char *value);
+/*
+ * Append line as it is to *h: "Expect:" (nothing after the colon) stops
+ * libcurl from sending a header of its own.  line is borrowed.
+ */
+void	curlbuf_header_append(struct curl_slist **h, const char *line);
 /* Wipe every line of h, then free the list.  Accepts NULL. */
 void	curlbuf_headers_free(struct curl_slist *h);
 

@@ -67,10 +67,12 @@ endpoint_resolve(const char *service, const char *region)
 char *
 endpoint_host(const char *url, char *err, size_t errlen)
 {
-	CURLU *u = xcheck(curl_url());
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
 	char *out = NULL;
+	CURLU *u;
 
+	if ((u = curl_url()) == NULL)
+		util_out_of_memory();
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {

@@ -56,7 +56,7 @@ buf_grow(struct buf *b, size_t more)
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < b->len + more + 1)
 		ncap *= 2;
-	b->s = xrealloc(b->s, ncap);
+	b->s = xreallocarray(b->s, ncap, 1);
 	b->cap = ncap;
 }
 
@@ -221,7 +221,7 @@ canonical_query(struct buf *b, const char *query)
 		if (len > 0) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 8;
-				p = xrealloc(p, cap * sizeof(*p));
+				p = xreallocarray(p, cap, sizeof(*p));
 			}
 			eq = memchr(s, '=', len);
 			p[n].key = query_component(s, eq ? (size_t)(eq - s) :
