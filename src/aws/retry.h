@@ -68,11 +68,12 @@ long	retry_backoff_ms(int retry, bool throttled, double rnd01);
 struct retry_quota {
 	int	tokens;
 };
-#define RETRY_QUOTA_MAX	500
+#define RETRY_QUOTA_MAX		500
 #define RETRY_COST		5
 #define RETRY_TIMEOUT_COST	10
 
-void	retry_quota_init(struct retry_quota *);
+/* A full bucket (q is the caller's, borrowed). */
+void	retry_quota_init(struct retry_quota *q);
 /* Take the cost of a retry (0 when none is left); returns what was taken. */
 int	retry_quota_acquire(struct retry_quota *, bool timeout);
 /* A success: give back cost (what its retries took), or 1 if none. */
@@ -85,7 +86,10 @@ void	retry_quota_release(struct retry_quota *, int cost);
  */
 int	retry_max_attempts(const char *s, char *err, size_t errlen);
 
-/* Parse an HTTP Date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"). */
+/*
+ * Parse an HTTP Date (IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT"): 0 with
+ * the UTC time in *out, or -1 for anything else (RFC 850, asctime).
+ */
 int	retry_parse_http_date(const char *s, time_t *out);
 
 #endif

@@ -44,7 +44,7 @@ struct sigv4_params {
 	bool		 sign_body_hash;	/* add, sign x-amz-content-sha256 */
 };
 
-/* Cached derived key; zero-initialise, sigv4_key_cache_cleanup wipes it. */
+/* One cached derived key, embedded by the caller (sigv4_key_cache_init). */
 struct sigv4_key_cache {
 	pthread_mutex_t	 lock;
 	char		 scope[128];	/* date/region/service */
@@ -65,8 +65,10 @@ struct sigv4_signed {
 	/* X-Amz-Security-Token: params->session_token when not NULL. */
 };
 
-void	sigv4_key_cache_init(struct sigv4_key_cache *);
-void	sigv4_key_cache_cleanup(struct sigv4_key_cache *);
+/* Make c an empty cache (c is the caller's, borrowed). */
+void	sigv4_key_cache_init(struct sigv4_key_cache *c);
+/* Wipe c's key and release its lock; accepts NULL. */
+void	sigv4_key_cache_cleanup(struct sigv4_key_cache *c);
 
 /*
  * Sign req: computes X-Amz-Date from params->now and signs every header of
