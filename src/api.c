@@ -46,9 +46,9 @@ api_route_name(enum api_route route)
 	case API_ROUTE_METRICS:
 		return "metrics";
 	case API_ROUTE_NOT_FOUND:
-		break;
+		return "not_found";
 	}
-	return "not_found";
+	return NULL;
 }
 
 int
@@ -324,10 +324,9 @@ dump(json_t *obj)
 {
 	char *s;
 
-	if (obj == NULL || (s = json_dumps(obj, JSON_COMPACT)) == NULL) {
-		log_error("api: out of memory");
-		abort();
-	}
+	/* Both fail only for a lack of memory: the formats are ours. */
+	if (obj == NULL || (s = json_dumps(obj, JSON_COMPACT)) == NULL)
+		util_out_of_memory();
 	json_decref(obj);
 	return s;
 }

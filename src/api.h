@@ -24,6 +24,8 @@ enum api_route {
 	API_ROUTE_READYZ,
 	API_ROUTE_METRICS,
 };
+/* One past the last route: API_ROUTE_METRICS stays the last value. */
+#define API_NROUTES	((int)API_ROUTE_METRICS + 1)
 
 /* What http.c does next for a request. */
 enum api_action {
@@ -64,7 +66,11 @@ struct api_decision {
 void	api_decide(const struct api_options *opt, const char *method,
 	    const char *path, bool key_ok, struct api_decision *d);
 
-/* The metrics label of a route: "visits", "healthz", ... (static). */
+/*
+ * The metrics label of a route: "visits", "healthz", ..., "not_found"
+ * (static); NULL for a value outside the enum (check_api.c holds
+ * API_NROUTES to that).
+ */
 const char	*api_route_name(enum api_route);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * apikey: the set of valid API keys and the keyring that swaps it.
+ * apikey: the set of valid API keys and the key ring that swaps it.
  *
  * A set does not keep the keys themselves but their SHA-256 digests.  The
  * check hashes the candidate once and compares its digest with every
@@ -9,12 +9,13 @@
  * bytes long.  The only thing the timing reveals is how many keys there
  * are and how long the candidate is, which the caller sent.
  *
- * The keyring guards its current set with a pthread rwlock: checks take it
- * shared and run in parallel, keyring_replace (SIGHUP) takes it exclusive
- * for the pointer swap only, and frees the old set after unlocking.
+ * The ring guards its current set with a pthread rwlock: checks take it
+ * shared and run in parallel, apikey_ring_replace (SIGHUP) takes it
+ * exclusive for the pointer swap only, and frees the old set after
+ * unlocking.
  *
- * Not here: where keys come from (a setting, a file, SSM) is main.c's and
- * the AWS client's business.
+ * Not here: where keys come from (a setting, a file, SSM) is keysource.c's
+ * business, and when to reload is main.c's.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -26,7 +27,6 @@
 #include <openssl/sha.h>
 
 #include "apikey.h"
-#include "log.h"
 #include "util.h"
 
 struct apikey_set {
@@ -34,7 +34,7 @@ struct apikey_set {
 	unsigned char	(*digest)[SHA256_DIGEST_LENGTH];
 };
 
-struct keyring {
+struct apikey_ring {
 	pthread_rwlock_t	 lock;
 	struct apikey_set	*set;
 };
@@ -42,10 +42,9 @@ struct keyring {
 static void
 digest(const void *buf, size_t len, unsigned char out[SHA256_DIGEST_LENGTH])
 {
-	if (EVP_Digest(buf, len, out, NULL, EVP_sha256(), NULL) != 1) {
-		log_error("apikey: SHA-256 failed");
-		abort();
-	}
+	/* SHA-256 has no failure of its own: only its context allocation. */
+	if (EVP_Digest(buf, len, out, NULL, EVP_sha256(), NULL) != 1)
+		util_out_of_memory();
 }
 
 struct apikey_set *
@@ -85,24 +84,19 @@ apikey_set_free(struct apikey_set *set)
 	free(set);
 }
 
-struct keyring *
-keyring_new(void)
+struct apikey_ring *
+apikey_ring_new(void)
 {
-	struct keyring *kr;
+	struct apikey_ring *kr = xcalloc(1, sizeof(*kr));
 
-	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
-		log_error("apikey: out of memory");
-		abort();
-	}
-	if (pthread_rwlock_init(&kr->lock, NULL) != 0) {
-		log_error("apikey: pthread_rwlock_init failed");
-		abort();
-	}
+	/* Only a lack of memory or of other resources makes this fail. */
+	if (pthread_rwlock_init(&kr->lock, NULL) != 0)
+		util_out_of_memory();
 	return kr;
 }
 
 void
-keyring_free(struct keyring *kr)
+apikey_ring_free(struct apikey_ring *kr)
 {
 	if (kr == NULL)
 		return;
@@ -112,7 +106,7 @@ keyring_free(struct keyring *kr)
 }
 
 void
-keyring_replace(struct keyring *kr, struct apikey_set *set)
+apikey_ring_replace(struct apikey_ring *kr, struct apikey_set *set)
 {
 	struct apikey_set *old;
 
@@ -124,7 +118,7 @@ keyring_replace(struct keyring *kr, struct apikey_set *set)
 }
 
 bool
-keyring_loaded(struct keyring *kr)
+apikey_ring_loaded(struct apikey_ring *kr)
 {
 	bool loaded;
 
@@ -135,7 +129,7 @@ keyring_loaded(struct keyring *kr)
 }
 
 bool
-keyring_check(struct keyring *kr, const char *candidate, size_t len)
+apikey_ring_check(struct apikey_ring *kr, const char *candidate, size_t len)
 {
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	int match = 0;

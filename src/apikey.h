@@ -1,11 +1,12 @@
 /*
  * apikey: the set of valid API keys, checked in constant time, swappable.
  *
- * A key set is immutable once parsed; a keyring holds the current set and
+ * A key set is immutable once parsed; a key ring holds the current set and
  * replaces it atomically on reload (SIGHUP), so requests in flight keep a
  * consistent view.  Several keys may be valid at once for rotation: the
- * source holds them comma-separated.  Keys are wiped when freed and never
- * logged; at most a short fingerprint is.
+ * source holds them comma-separated.  A set keeps only the SHA-256 digest
+ * of each key, wiped when the set is freed.  Nothing here logs: callers
+ * name a key's source (keysource_describe), never a key.
  */
 #ifndef VISITSD_APIKEY_H
 #define VISITSD_APIKEY_H
@@ -14,7 +15,7 @@
 #include <stddef.h>
 
 struct apikey_set;
-struct keyring;
+struct apikey_ring;
 
 /*
  * Parse "k1,k2,..." (whitespace around keys trimmed, empty entries
@@ -23,23 +24,26 @@ struct keyring;
  */
 struct apikey_set	*apikey_set_parse(const char *list, char *err,
 			    size_t errlen);
-size_t			 apikey_set_count(const struct apikey_set *);
-/* Wipes every key.  Accepts NULL. */
+/* The number of keys in set; 0 for NULL. */
+size_t			 apikey_set_count(const struct apikey_set *set);
+/* Wipes every digest.  Accepts NULL. */
 void			 apikey_set_free(struct apikey_set *);
 
-/* A keyring with no set yet: nothing matches until one is installed. */
-struct keyring	*keyring_new(void);
-/* Accepts NULL. */
-void		 keyring_free(struct keyring *);
+/* A new key ring with no set yet: nothing matches until one is installed. */
+struct apikey_ring	*apikey_ring_new(void);
+/* Frees the ring and its current set.  Accepts NULL. */
+void			 apikey_ring_free(struct apikey_ring *);
 /* Install set as the current one (steals it) and free the previous one. */
-void		 keyring_replace(struct keyring *, struct apikey_set *set);
+void			 apikey_ring_replace(struct apikey_ring *,
+			    struct apikey_set *set);
 /* true once a set has been installed. */
-bool		 keyring_loaded(struct keyring *);
+bool			 apikey_ring_loaded(struct apikey_ring *);
 /*
  * Does candidate (len bytes, borrowed, may be NULL) equal a current key?
- * Constant time in the candidate's content (CRYPTO_memcmp).
+ * The time taken depends neither on the candidate's content nor on which
+ * key matches (digests compared with CRYPTO_memcmp, all of them).
  */
-bool		 keyring_check(struct keyring *, const char *candidate,
-		    size_t len);
+bool			 apikey_ring_check(struct apikey_ring *,
+			    const char *candidate, size_t len);
 
 #endif

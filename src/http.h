@@ -2,9 +2,10 @@
  * http: the libmicrohttpd server, from socket to api.c and back.
  *
  * Owns the MHD daemon(s) (a thread pool in epoll mode, never one polling
- * thread), the per-request state, and the suspend/resume dance with the
- * store's completion callbacks.  Routing, id validation, CORS and status
- * mapping are api.c's; this file only moves bytes and connections.
+ * thread; http.c), the per-request state, and the suspend/resume dance
+ * with the store's completion callbacks (http_request.c).  Routing, id
+ * validation, CORS and status mapping are api.c's; this module only moves
+ * bytes and connections.
  */
 #ifndef VISITSD_HTTP_H
 #define VISITSD_HTTP_H
@@ -13,7 +14,7 @@
 
 struct config;
 struct store;
-struct keyring;
+struct apikey_ring;
 struct http;
 
 /*
@@ -22,7 +23,7 @@ struct http;
  * or NULL with the reason in err.
  */
 struct http	*http_new(const struct config *cfg, struct store *store,
-		    struct keyring *keys, char *err, size_t errlen);
+		    struct apikey_ring *keys, char *err, size_t errlen);
 
 /* The bound address as "host:port" (after port 0 was resolved); borrowed. */
 const char	*http_address(const struct http *);

@@ -7,7 +7,7 @@
  * that SIGHUP picks up a file replaced by rename, as secret managers and
  * editors write them.  An SSM parameter is fetched through aws/ssm.c,
  * with bounded retries at startup that a stop signal cuts short.  Not
- * here: the keyring swap (apikey.c).
+ * here: the key ring swap (apikey.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include "apikey.h"
 #include "aws/ssm.h"
@@ -67,10 +65,7 @@ load_file(const char *path, char *err, size_t errlen)
 		    "chmod 600 it", path, (st.st_mode & S_IROTH) != 0 ?
 		    "everyone" : "its group", (unsigned)(st.st_mode & 07777));
 	/* One byte more than the limit tells a file that grew meanwhile. */
-	if ((buf = malloc(KEY_FILE_MAX + 2)) == NULL) {
-		snprintf(err, errlen, "API key file %s: out of memory", path);
-		goto done;
-	}
+	buf = xmalloc(KEY_FILE_MAX + 2);
 	while (len <= KEY_FILE_MAX) {
 		n = read(fd, buf + len, KEY_FILE_MAX + 1 - len);
 		if (n == -1 && errno == EINTR)
@@ -104,10 +99,7 @@ load_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "API key file %s: %s", path, why);
 	}
 done:
-	if (buf != NULL) {
-		OPENSSL_cleanse(buf, KEY_FILE_MAX + 2);
-		free(buf);
-	}
+	util_wipe_free(buf, KEY_FILE_MAX + 2);
 	close(fd);
 	return set;
 }

@@ -5,7 +5,7 @@
  * api_key setting itself, a file (api_key_file) or an SSM parameter
  * (api_key_parameter, served by the AWS backend).  Each holds one or more
  * comma-separated keys, parsed by apikey_set_parse.  This module only
- * fetches and parses; installing the set in the keyring is the caller's.
+ * fetches and parses; installing the set in the key ring is the caller's.
  */
 #ifndef VISITSD_KEYSOURCE_H
 #define VISITSD_KEYSOURCE_H

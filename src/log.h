@@ -3,11 +3,12 @@
  *
  * Levels debug < info < warn < error; lines below the configured level are
  * dropped before they are formatted.  On a terminal a line is readable text
- * ("2026-11-25T20:01:02Z info listening on 127.0.0.1:8080"); otherwise, or
- * when configured, it is one JSON object per line for journald, CloudWatch
- * and friends.  Every function is printf-checked by the compiler and safe to
- * call from any thread (one write(2) per line).  Nothing here ever receives
- * a secret: callers log a key's source, never the key.
+ * ("2026-11-25T20:01:02Z info stopped"); otherwise, or when configured, it
+ * is one JSON object per line for journald, CloudWatch and friends.  A
+ * line longer than about 2 KiB is cut.  Every logging function is
+ * printf-checked by the compiler and safe to call from any thread once
+ * log_init has run (one write(2) per line).  Nothing here ever receives a
+ * secret: callers log a key's source, never the key.
  */
 #ifndef VISITSD_LOG_H
 #define VISITSD_LOG_H
@@ -23,7 +24,10 @@ enum log_format { LOG_FORMAT_AUTO, LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 int	log_level_parse(const char *);
 int	log_format_parse(const char *);
 
-/* Set level and format; AUTO picks text when stderr is a terminal. */
+/*
+ * Set level and format; AUTO picks text when stderr is a terminal.  Call
+ * once, before any thread exists (until then: info level, text).
+ */
 void	log_init(enum log_level, enum log_format);
 
 void	log_debug(const char *, ...) LOG_PRINTF(1, 2);
@@ -32,7 +36,11 @@ void	log_info(const char *, ...) LOG_PRINTF(1, 2);
 void	log_warn(const char *, ...) LOG_PRINTF(1, 2);
 void	log_warnx(const char *, ...) LOG_PRINTF(1, 2);
 void	log_error(const char *, ...) LOG_PRINTF(1, 2);
-/* Log at error level and exit(1): startup only. */
+/*
+ * Log at error level and exit(1); fatal appends ": strerror(errno)" as
+ * log_warn does.  Startup only: once serving, trouble is logged and the
+ * daemon goes on (an allocation failure aborts through util.h's x*).
+ */
 void	fatal(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
 void	fatalx(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
 

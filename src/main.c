@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "store.h"
+#include "store_open.h"
 
 #ifndef VISITSD_VERSION
 #define VISITSD_VERSION "unknown"
@@ -46,7 +47,7 @@ auth_required(const struct config *cfg)
 
 /* SIGHUP: a new key set, or the old one kept with a warning. */
 static void
-reload_keys(const struct config *cfg, struct keyring *keys)
+reload_keys(const struct config *cfg, struct apikey_ring *keys)
 {
 	struct apikey_set *set;
 	struct timespec now;
@@ -67,7 +68,7 @@ reload_keys(const struct config *cfg, struct keyring *keys)
 	else {
 		log_info("SIGHUP: loaded %zu API key(s) from %s",
 		    apikey_set_count(set), src);
-		keyring_replace(keys, set);
+		apikey_ring_replace(keys, set);
 	}
 	notify_send("READY=1");
 }
@@ -78,7 +79,7 @@ reload_keys(const struct config *cfg, struct keyring *keys)
  */
 static int
 signal_loop(const sigset_t *set, const struct config *cfg,
-    struct keyring *keys)
+    struct apikey_ring *keys)
 {
 	uint64_t wd = notify_watchdog_usec();
 	struct timespec ts;
@@ -108,7 +109,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config cfg;
-	struct keyring *keys = NULL;
+	struct apikey_ring *keys = NULL;
 	struct apikey_set *set;
 	struct store *store = NULL;
 	struct http *http = NULL;
@@ -157,8 +158,7 @@ main(int argc, char *argv[])
 		fatalx("curl_global_init failed");
 	metrics_init(VISITSD_VERSION, cfg.store);
 
-	if ((keys = keyring_new()) == NULL)
-		fatalx("out of memory");
+	keys = apikey_ring_new();
 	if (auth_required(&cfg)) {
 		keysource_describe(&cfg, src, sizeof(src));
 		set = keysource_load_startup(&cfg, &stop, &sig, err,
@@ -172,19 +172,19 @@ main(int argc, char *argv[])
 			fatalx("cannot load the API key: %s", err);
 		log_debug("loaded %zu API key(s) from %s",
 		    apikey_set_count(set), src);
-		keyring_replace(keys, set);
+		apikey_ring_replace(keys, set);
 	}
-	if ((store = store_new(&cfg, err, sizeof(err))) == NULL)
+	if ((store = store_open(&cfg, err, sizeof(err))) == NULL)
 		fatalx("store %s: %s", cfg.store, err);
 	if ((http = http_new(&cfg, store, keys, err, sizeof(err))) == NULL)
 		fatalx("cannot serve HTTP on %s: %s", cfg.listen, err);
 	if (http_metrics_address(http) != NULL)
 		log_info("visitsd %s listening on %s (store %s, metrics on "
 		    "%s)", VISITSD_VERSION, http_address(http),
-		    store->ops->name, http_metrics_address(http));
+		    store_name(store), http_metrics_address(http));
 	else
 		log_info("visitsd %s listening on %s (store %s)",
-		    VISITSD_VERSION, http_address(http), store->ops->name);
+		    VISITSD_VERSION, http_address(http), store_name(store));
 	notify_send("READY=1");
 
 	sig = signal_loop(&sigs, &cfg, keys);
@@ -197,7 +197,7 @@ main(int argc, char *argv[])
 teardown:
 	http_free(http);
 	store_free(store);
-	keyring_free(keys);
+	apikey_ring_free(keys);
 	metrics_cleanup();
 	curl_global_cleanup();
 	config_cleanup(&cfg);

@@ -1,18 +1,22 @@
 /*
- * metrics: process-wide counters and histograms in Prometheus text format.
+ * metrics: a registry of labelled families, rendered as Prometheus text.
  *
- * The hot path (metrics_request, metrics_inflight, metrics_store_op,
- * metrics_counter_add) only does relaxed atomic additions on fixed arrays:
- * routes and store operations are a small closed set, and HTTP status codes
- * index a dense table, so no lookup needs a lock.  Registration of named
- * counters (metrics_counter_new) and rendering take a mutex; both are rare.
+ * A family is a name, a help line, a type and its label names; its series
+ * are the label sets registered for it, each with its own atomics.  The
+ * hot path (metrics_counter_add, metrics_histogram_observe) only does
+ * relaxed atomic additions on a series the caller already holds, so no
+ * update takes a lock or looks anything up.  Registration and rendering
+ * take one mutex; lists only ever grow until metrics_cleanup, so a series
+ * pointer stays valid while anyone may use it.
  *
- * Not here: deciding what a route or an operation is called (api.c and the
- * stores pass their names), or serving the text (http.c).
+ * Not here: what any metric is called or which label values exist (the
+ * module that owns them registers them), or serving the text (http.c).
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,77 +25,240 @@
 #include "metrics.h"
 #include "util.h"
 
-static const char *const route_names[] = {
-	"visits", "healthz", "readyz", "metrics", "not_found", "other",
-};
-#define NROUTES		(sizeof(route_names) / sizeof(route_names[0]))
-#define STATUS_MIN	100
-#define NSTATUS		500		/* 100..599 */
-
-static const double bucket_le[] = {
-	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-	2.5, 5,
-};
-#define NBUCKETS	(sizeof(bucket_le) / sizeof(bucket_le[0]))
-
-static const char *const op_names[] = { "increment", "get", "check", "other" };
-#define NOPS		(sizeof(op_names) / sizeof(op_names[0]))
-#define NRESULTS	4		/* enum store_result */
-
-struct histogram {
-	atomic_uint_fast64_t	bucket[NBUCKETS];	/* not cumulative */
-	atomic_uint_fast64_t	count;
-	atomic_uint_fast64_t	sum_ns;
+/* What every series has; the first member of both series types. */
+struct series {
+	struct series		*next;
+	char			*labels;	/* rendered pairs, "" for none */
+	unsigned		 flags;
 };
 
 struct metrics_counter {
-	const char		*name;
-	const char		*labels;
-	const char		*help;
-	int			 gauge;
+	struct series		 s;
 	atomic_int_fast64_t	 value;
-	struct metrics_counter	*next;
 };
 
-static atomic_uint_fast64_t	requests[NROUTES][NSTATUS];
-static struct histogram		duration[NROUTES];
-static atomic_int_fast64_t	inflight;
-static atomic_uint_fast64_t	store_ops[NOPS][NRESULTS];
+struct metrics_histogram {
+	struct series		 s;
+	const double		*le;		/* the family's bounds */
+	size_t			 nle;
+	atomic_uint_fast64_t	 count;
+	atomic_uint_fast64_t	 sum_nano;	/* sum of values, in 1e-9 */
+	atomic_uint_fast64_t	 bucket[];	/* nle, not cumulative */
+};
 
-static pthread_mutex_t		reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct metrics_counter	*counters;	/* registration order */
-static char			*build_version;
-static char			*build_store;
+struct metrics_family {
+	struct metrics_family	*next;
+	const char		*name;
+	const char		*help;
+	enum metrics_type	 type;
+	const char *const	*labels;
+	size_t			 nlabels;
+	const double		*buckets;
+	size_t			 nbuckets;
+	struct series		*head;
+	struct series		**tail;
+};
 
-static size_t
-index_of(const char *const *names, size_t n, const char *name)
+/* A growing text buffer; every allocation goes through xreallocarray. */
+struct text {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static pthread_mutex_t		 reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct metrics_family	*families;	/* registration order */
+static struct metrics_family	**families_tail = &families;
+static struct metrics_counter	*build_info;
+
+static const char *const build_labels[] = { "version", "store", NULL };
+
+static void text_printf(struct text *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+text_printf(struct text *t, const char *fmt, ...)
 {
-	for (size_t i = 0; i < n - 1; i++)
-		if (strcmp(names[i], name) == 0)
-			return i;
-	return n - 1;			/* "other" */
+	va_list ap;
+	int n;
+
+	for (;;) {
+		size_t room = t->cap - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->p != NULL ? t->p + t->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			util_out_of_memory();	/* only EOVERFLOW is left */
+		if ((size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		t->cap = (t->len + (size_t)n + 1) * 2;
+		t->p = xreallocarray(t->p, t->cap, 1);
+	}
+}
+
+/* Label values stay well-formed whatever they hold. */
+static void
+text_label_value(struct text *t, const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '"' || *s == '\\')
+			text_printf(t, "\\%c", *s);
+		else
+			text_printf(t, "%c", *s == '\n' ? ' ' : *s);
+}
+
+/* name1="value1",name2="value2", a new string. */
+static char *
+format_labels(const struct metrics_family *f, const char *const *values)
+{
+	struct text t = { NULL, 0, 0 };
+
+	text_printf(&t, "%s", "");
+	for (size_t i = 0; i < f->nlabels; i++) {
+		text_printf(&t, "%s%s=\"", i > 0 ? "," : "", f->labels[i]);
+		text_label_value(&t, values[i]);
+		text_printf(&t, "\"");
+	}
+	return t.p;
+}
+
+static struct metrics_family *
+family_find(const char *name)
+{
+	for (struct metrics_family *f = families; f != NULL; f = f->next)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+struct metrics_family *
+metrics_family_new(const char *name, const char *help,
+    enum metrics_type type, const char *const *labels, const double *buckets,
+    size_t nbuckets)
+{
+	struct metrics_family *f;
+
+	pthread_mutex_lock(&reg_lock);
+	if ((f = family_find(name)) == NULL) {
+		f = xcalloc(1, sizeof(*f));
+		f->name = name;
+		f->help = help;
+		f->type = type;
+		f->labels = labels;
+		while (labels != NULL && labels[f->nlabels] != NULL)
+			f->nlabels++;
+		f->buckets = buckets;
+		f->nbuckets = type == METRICS_HISTOGRAM ? nbuckets : 0;
+		f->tail = &f->head;
+		*families_tail = f;
+		families_tail = &f->next;
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return f;
+}
+
+/*
+ * The series of f with the rendered labels (stolen), made by make when it
+ * does not exist yet.  Caller holds reg_lock.
+ */
+static struct series *
+series_get(struct metrics_family *f, char *labels, unsigned flags,
+    struct series *(*make)(const struct metrics_family *))
+{
+	struct series *s;
+
+	for (s = f->head; s != NULL; s = s->next)
+		if (strcmp(s->labels, labels) == 0) {
+			free(labels);
+			return s;
+		}
+	s = make(f);
+	s->labels = labels;
+	s->flags = flags;
+	*f->tail = s;
+	f->tail = &s->next;
+	return s;
+}
+
+static struct series *
+counter_make(const struct metrics_family *f)
+{
+	struct metrics_counter *c = xcalloc(1, sizeof(*c));
+
+	(void)f;
+	return &c->s;
+}
+
+static struct series *
+histogram_make(const struct metrics_family *f)
+{
+	struct metrics_histogram *h;
+
+	h = xcalloc(1, sizeof(*h) + f->nbuckets * sizeof(h->bucket[0]));
+	h->le = f->buckets;
+	h->nle = f->nbuckets;
+	return &h->s;
+}
+
+/* A series of the wrong type is a bug in the caller, found at startup. */
+static void
+expect_type(const struct metrics_family *f, bool histogram)
+{
+	if ((f->type == METRICS_HISTOGRAM) != histogram) {
+		log_error("metrics: %s is not a %s family", f->name,
+		    histogram ? "histogram" : "counter or gauge");
+		abort();
+	}
+}
+
+/* The series of f for values, which must be a histogram or not as said. */
+static struct series *
+family_series(struct metrics_family *f, const char *const *values,
+    unsigned flags, bool histogram)
+{
+	struct series *s;
+
+	expect_type(f, histogram);
+	pthread_mutex_lock(&reg_lock);
+	s = series_get(f, format_labels(f, values), flags,
+	    histogram ? histogram_make : counter_make);
+	pthread_mutex_unlock(&reg_lock);
+	return s;
+}
+
+struct metrics_counter *
+metrics_family_counter(struct metrics_family *f, const char *const *values,
+    unsigned flags)
+{
+	return (struct metrics_counter *)family_series(f, values, flags,
+	    false);
+}
+
+struct metrics_histogram *
+metrics_family_histogram(struct metrics_family *f, const char *const *values,
+    unsigned flags)
+{
+	return (struct metrics_histogram *)family_series(f, values, flags,
+	    true);
 }
 
 struct metrics_counter *
 metrics_counter_new(const char *name, const char *labels, const char *help,
     int gauge)
 {
-	struct metrics_counter *c, **tail;
+	struct metrics_family *f;
+	struct series *s;
 
+	f = metrics_family_new(name, help, gauge ? METRICS_GAUGE :
+	    METRICS_COUNTER, NULL, NULL, 0);
+	expect_type(f, false);
 	pthread_mutex_lock(&reg_lock);
-	for (tail = &counters; (c = *tail) != NULL; tail = &c->next)
-		if (strcmp(c->name, name) == 0 &&
-		    strcmp(c->labels ? c->labels : "", labels ? labels : "") == 0)
-			goto out;
-	c = xcalloc(1, sizeof(*c));
-	c->name = name;
-	c->labels = labels;
-	c->help = help;
-	c->gauge = gauge;
-	*tail = c;
-out:
+	s = series_get(f, xstrdup(labels != NULL ? labels : ""), 0,
+	    counter_make);
 	pthread_mutex_unlock(&reg_lock);
-	return c;
+	return (struct metrics_counter *)s;
 }
 
 void
@@ -103,40 +270,20 @@ metrics_counter_add(struct metrics_counter *c, int64_t delta)
 }
 
 void
-metrics_request(const char *route, int status, double seconds)
+metrics_histogram_observe(struct metrics_histogram *h, double value)
 {
-	size_t r = index_of(route_names, NROUTES, route);
-	struct histogram *h = &duration[r];
-	size_t b;
-
-	if (status >= STATUS_MIN && status < STATUS_MIN + NSTATUS)
-		atomic_fetch_add_explicit(&requests[r][status - STATUS_MIN], 1,
-		    memory_order_relaxed);
-	for (b = 0; b < NBUCKETS; b++)
-		if (seconds <= bucket_le[b]) {
+	if (h == NULL)
+		return;
+	for (size_t b = 0; b < h->nle; b++)
+		if (value <= h->le[b]) {
 			atomic_fetch_add_explicit(&h->bucket[b], 1,
 			    memory_order_relaxed);
 			break;
 		}
 	atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
-	if (seconds > 0)
-		atomic_fetch_add_explicit(&h->sum_ns,
-		    (uint_fast64_t)(seconds * 1e9), memory_order_relaxed);
-}
-
-void
-metrics_inflight(int delta)
-{
-	atomic_fetch_add_explicit(&inflight, delta, memory_order_relaxed);
-}
-
-void
-metrics_store_op(const char *op, enum store_result res)
-{
-	size_t o = index_of(op_names, NOPS, op);
-	size_t r = (size_t)res < NRESULTS ? (size_t)res : STORE_ERROR;
-
-	atomic_fetch_add_explicit(&store_ops[o][r], 1, memory_order_relaxed);
+	if (value > 0)
+		atomic_fetch_add_explicit(&h->sum_nano,
+		    (uint_fast64_t)(value * 1e9), memory_order_relaxed);
 }
 
 static uint64_t
@@ -145,177 +292,136 @@ load(atomic_uint_fast64_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
+/* {labels} or {labels,extra} or {extra} or nothing. */
 static void
-render_http(FILE *fp)
+text_braces(struct text *t, const char *labels, const char *extra)
 {
-	fputs("# HELP visitsd_http_requests_total HTTP requests answered, by "
-	    "route and status code.\n"
-	    "# TYPE visitsd_http_requests_total counter\n", fp);
-	for (size_t r = 0; r < NROUTES; r++)
-		for (size_t s = 0; s < NSTATUS; s++) {
-			uint64_t n = load(&requests[r][s]);
+	bool both = labels[0] != '\0' && extra != NULL;
 
-			if (n != 0)
-				fprintf(fp, "visitsd_http_requests_total"
-				    "{route=\"%s\",code=\"%zu\"} %" PRIu64 "\n",
-				    route_names[r], s + STATUS_MIN, n);
-		}
-
-	fputs("# HELP visitsd_http_request_duration_seconds Time from the "
-	    "request's first byte to the end of the answer.\n"
-	    "# TYPE visitsd_http_request_duration_seconds histogram\n", fp);
-	for (size_t r = 0; r < NROUTES; r++) {
-		struct histogram *h = &duration[r];
-		uint64_t cum = 0, count = load(&h->count);
-
-		if (count == 0)
-			continue;
-		for (size_t b = 0; b < NBUCKETS; b++) {
-			cum += load(&h->bucket[b]);
-			fprintf(fp, "visitsd_http_request_duration_seconds_bucket"
-			    "{route=\"%s\",le=\"%g\"} %" PRIu64 "\n",
-			    route_names[r], bucket_le[b], cum);
-		}
-		/* Buckets and count are read apart: never show fewer. */
-		if (count < cum)
-			count = cum;
-		fprintf(fp, "visitsd_http_request_duration_seconds_bucket"
-		    "{route=\"%s\",le=\"+Inf\"} %" PRIu64 "\n"
-		    "visitsd_http_request_duration_seconds_sum"
-		    "{route=\"%s\"} %.9f\n"
-		    "visitsd_http_request_duration_seconds_count"
-		    "{route=\"%s\"} %" PRIu64 "\n",
-		    route_names[r], count, route_names[r],
-		    (double)load(&h->sum_ns) / 1e9, route_names[r], count);
-	}
-
-	fprintf(fp, "# HELP visitsd_http_requests_in_flight HTTP requests "
-	    "being served, suspended ones included.\n"
-	    "# TYPE visitsd_http_requests_in_flight gauge\n"
-	    "visitsd_http_requests_in_flight %" PRIdFAST64 "\n",
-	    atomic_load_explicit(&inflight, memory_order_relaxed));
+	if (labels[0] == '\0' && extra == NULL)
+		return;
+	text_printf(t, "{%s%s%s}", labels, both ? "," : "",
+	    extra != NULL ? extra : "");
 }
 
 static void
-render_store(FILE *fp)
+render_counter(struct text *t, const struct metrics_family *f,
+    struct metrics_counter *c)
 {
-	fputs("# HELP visitsd_store_operations_total Store operations, by "
-	    "operation and result.\n"
-	    "# TYPE visitsd_store_operations_total counter\n", fp);
-	for (size_t o = 0; o < NOPS; o++)
-		for (size_t r = 0; r < NRESULTS; r++) {
-			uint64_t n = load(&store_ops[o][r]);
+	int_fast64_t v = atomic_load_explicit(&c->value, memory_order_relaxed);
 
-			if (n != 0 || (o < NOPS - 1 && r == STORE_OK))
-				fprintf(fp, "visitsd_store_operations_total"
-				    "{op=\"%s\",result=\"%s\"} %" PRIu64 "\n",
-				    op_names[o],
-				    store_result_str((enum store_result)r), n);
-		}
+	if (v == 0 && (c->s.flags & METRICS_HIDE_ZERO) != 0)
+		return;
+	text_printf(t, "%s", f->name);
+	text_braces(t, c->s.labels, NULL);
+	text_printf(t, " %" PRIdFAST64 "\n", v);
 }
 
-/* Registered counters; HELP and TYPE once per name.  Caller holds lock. */
 static void
-render_counters(FILE *fp)
+render_histogram(struct text *t, const struct metrics_family *f,
+    struct metrics_histogram *h)
 {
-	for (struct metrics_counter *c = counters; c != NULL; c = c->next) {
-		struct metrics_counter *p;
+	uint64_t cum = 0, count = load(&h->count);
+	char le[48];
 
-		for (p = counters; p != c; p = p->next)
-			if (strcmp(p->name, c->name) == 0)
-				break;
-		if (p == c)
-			fprintf(fp, "# HELP %s %s\n# TYPE %s %s\n", c->name,
-			    c->help ? c->help : c->name, c->name,
-			    c->gauge ? "gauge" : "counter");
-		fprintf(fp, "%s%s%s%s %" PRIdFAST64 "\n", c->name,
-		    c->labels ? "{" : "", c->labels ? c->labels : "",
-		    c->labels ? "}" : "",
-		    atomic_load_explicit(&c->value, memory_order_relaxed));
+	if (count == 0 && (h->s.flags & METRICS_HIDE_ZERO) != 0)
+		return;
+	for (size_t b = 0; b < h->nle; b++) {
+		cum += load(&h->bucket[b]);
+		snprintf(le, sizeof(le), "le=\"%g\"", h->le[b]);
+		text_printf(t, "%s_bucket", f->name);
+		text_braces(t, h->s.labels, le);
+		text_printf(t, " %" PRIu64 "\n", cum);
 	}
+	/* Buckets and count are read apart: never show fewer. */
+	if (count < cum)
+		count = cum;
+	text_printf(t, "%s_bucket", f->name);
+	text_braces(t, h->s.labels, "le=\"+Inf\"");
+	text_printf(t, " %" PRIu64 "\n%s_sum", count, f->name);
+	text_braces(t, h->s.labels, NULL);
+	text_printf(t, " %.9f\n%s_count", (double)load(&h->sum_nano) / 1e9,
+	    f->name);
+	text_braces(t, h->s.labels, NULL);
+	text_printf(t, " %" PRIu64 "\n", count);
+}
+
+static const char *
+type_name(enum metrics_type type)
+{
+	switch (type) {
+	case METRICS_COUNTER:
+		return "counter";
+	case METRICS_GAUGE:
+		return "gauge";
+	case METRICS_HISTOGRAM:
+		return "histogram";
+	}
+	return "untyped";
 }
 
 char *
 metrics_render(void)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp;
+	struct text t = { NULL, 0, 0 };
 
-	if ((fp = open_memstream(&text, &len)) == NULL) {
-		log_error("metrics: out of memory");
-		abort();
-	}
+	text_printf(&t, "%s", "");
 	pthread_mutex_lock(&reg_lock);
-	fprintf(fp, "# HELP visitsd_build_info Version and store of this "
-	    "process.\n# TYPE visitsd_build_info gauge\n"
-	    "visitsd_build_info{version=\"%s\",store=\"%s\"} 1\n",
-	    build_version ? build_version : "", build_store ? build_store : "");
-	render_http(fp);
-	render_store(fp);
-	render_counters(fp);
+	for (struct metrics_family *f = families; f != NULL; f = f->next) {
+		text_printf(&t, "# HELP %s %s\n# TYPE %s %s\n", f->name,
+		    f->help != NULL ? f->help : f->name, f->name,
+		    type_name(f->type));
+		for (struct series *s = f->head; s != NULL; s = s->next)
+			if (f->type == METRICS_HISTOGRAM)
+				render_histogram(&t, f,
+				    (struct metrics_histogram *)s);
+			else
+				render_counter(&t, f,
+				    (struct metrics_counter *)s);
+	}
 	pthread_mutex_unlock(&reg_lock);
-	if (fclose(fp) != 0) {
-		log_error("metrics: out of memory");
-		abort();
-	}
-	return text;
-}
-
-/* Label values come from our own configuration, but stay well-formed. */
-static char *
-label_value(const char *s)
-{
-	char *v, *p;
-
-	if ((v = malloc(strlen(s) * 2 + 1)) == NULL) {
-		log_error("metrics: out of memory");
-		abort();
-	}
-	for (p = v; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			*p++ = '\\';
-		*p++ = *s == '\n' ? ' ' : *s;
-	}
-	*p = '\0';
-	return v;
+	return t.p;
 }
 
 void
 metrics_init(const char *version, const char *store)
 {
+	const char *values[] = { version, store };
+	struct metrics_family *f;
+
+	f = metrics_family_new("visitsd_build_info",
+	    "Version and store of this process.", METRICS_GAUGE, build_labels,
+	    NULL, 0);
 	pthread_mutex_lock(&reg_lock);
-	free(build_version);
-	free(build_store);
-	build_version = label_value(version);
-	build_store = label_value(store);
+	if (build_info != NULL) {
+		free(build_info->s.labels);
+		build_info->s.labels = format_labels(f, values);
+	} else {
+		build_info = (struct metrics_counter *)series_get(f,
+		    format_labels(f, values), 0, counter_make);
+		atomic_store(&build_info->value, 1);
+	}
 	pthread_mutex_unlock(&reg_lock);
 }
 
 void
 metrics_cleanup(void)
 {
-	struct metrics_counter *c, *next;
+	struct metrics_family *f, *fnext;
+	struct series *s, *snext;
 
 	pthread_mutex_lock(&reg_lock);
-	for (c = counters; c != NULL; c = next) {
-		next = c->next;
-		free(c);
+	for (f = families; f != NULL; f = fnext) {
+		fnext = f->next;
+		for (s = f->head; s != NULL; s = snext) {
+			snext = s->next;
+			free(s->labels);
+			free(s);
+		}
+		free(f);
 	}
-	counters = NULL;
-	for (size_t r = 0; r < NROUTES; r++) {
-		for (size_t i = 0; i < NSTATUS; i++)
-			atomic_store(&requests[r][i], 0);
-		for (size_t b = 0; b < NBUCKETS; b++)
-			atomic_store(&duration[r].bucket[b], 0);
-		atomic_store(&duration[r].count, 0);
-		atomic_store(&duration[r].sum_ns, 0);
-	}
-	for (size_t o = 0; o < NOPS; o++)
-		for (size_t r = 0; r < NRESULTS; r++)
-			atomic_store(&store_ops[o][r], 0);
-	free(build_version);
-	free(build_store);
-	build_version = build_store = NULL;
+	families = NULL;
+	families_tail = &families;
+	build_info = NULL;
 	pthread_mutex_unlock(&reg_lock);
 }

@@ -1,26 +1,15 @@
 /*
- * store: the backend factory and the thin dispatch over store_ops.
+ * store: the thin dispatch over store_ops, and the names of results and
+ * operations.
  *
- * The backends themselves live in store_sqlite.c and store_dynamodb.c; this
- * file only chooses one from the configuration and forwards calls, so the
- * HTTP layer depends on store.h alone.
+ * The backends live in store_sqlite.c and store_dynamodb.c and the factory
+ * that chooses one in store_open.c; this file depends on none of them, so
+ * a caller that only uses a store (http.c) links against the interface
+ * alone.
  */
-#include <stdio.h>
-#include <string.h>
+#include <stddef.h>
 
-#include "config.h"
 #include "store.h"
-
-struct store *
-store_new(const struct config *cfg, char *err, size_t errlen)
-{
-	if (strcmp(cfg->store, "sqlite") == 0)
-		return store_sqlite_new(cfg, err, errlen);
-	if (strcmp(cfg->store, "dynamodb") == 0)
-		return store_dynamodb_new(cfg, err, errlen);
-	snprintf(err, errlen, "unknown store \"%s\"", cfg->store);
-	return NULL;
-}
 
 void
 store_increment(struct store *s, const char *id, store_done_fn *done,
@@ -49,6 +38,12 @@ store_free(struct store *s)
 }
 
 const char *
+store_name(const struct store *s)
+{
+	return s->ops->name;
+}
+
+const char *
 store_result_str(enum store_result res)
 {
 	switch (res) {
@@ -59,7 +54,21 @@ store_result_str(enum store_result res)
 	case STORE_UNKNOWN_OUTCOME:
 		return "unknown_outcome";
 	case STORE_ERROR:
-		break;
+		return "error";
 	}
-	return "error";
+	return NULL;
+}
+
+const char *
+store_op_str(enum store_op op)
+{
+	switch (op) {
+	case STORE_OP_INCREMENT:
+		return "increment";
+	case STORE_OP_GET:
+		return "get";
+	case STORE_OP_CHECK:
+		return "check";
+	}
+	return NULL;
 }

@@ -7,8 +7,11 @@
  * inline, before the operation returns (the SQLite backend can), or later
  * from a thread of its own (the DynamoDB backend does); callers handle both.
  *
- * Backends: store_sqlite.c (the embedded default) and store_dynamodb.c.
- * A backend embeds struct store as its first member and fills in ops.
+ * Backends: store_sqlite.c (the embedded default) and store_dynamodb.c,
+ * each with a header of its own for its constructor; store_open.c is the
+ * factory that picks one from the configuration.  This file knows none of
+ * them.  A backend embeds struct store as its first member and points ops
+ * at its table of callbacks, as a credential provider does (aws/creds.h).
  * This interface is not for anything else: no listing, no deleting.
  */
 #ifndef VISITSD_STORE_H
@@ -17,14 +20,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct config;
-
 enum store_result {
 	STORE_OK = 0,
 	STORE_UNAVAILABLE,	/* not applied; the client may retry later */
 	STORE_UNKNOWN_OUTCOME,	/* an increment may or may not be applied */
 	STORE_ERROR,		/* anything else; not applied as far as known */
 };
+/* One past the last result: STORE_ERROR stays the last value. */
+#define STORE_NRESULTS	((int)STORE_ERROR + 1)
+
+/* The operations, for whoever counts them (metrics labels). */
+enum store_op {
+	STORE_OP_INCREMENT = 0,
+	STORE_OP_GET,
+	STORE_OP_CHECK,
+};
+#define STORE_NOPS	((int)STORE_OP_CHECK + 1)
 
 /*
  * Completion: called exactly once per operation, with the count after the
@@ -35,30 +46,27 @@ typedef void store_done_fn(void *arg, enum store_result res, uint64_t count);
 
 struct store;
 
+/* The backend's callbacks: the contracts of the functions below. */
+typedef void store_increment_fn(struct store *, const char *id,
+    store_done_fn *done, void *arg);
+typedef void store_get_fn(struct store *, const char *id, store_done_fn *done,
+    void *arg);
+/* Readiness: STORE_OK when the backend can serve right now. */
+typedef void store_check_fn(struct store *, store_done_fn *done, void *arg);
+/* Complete every pending operation, then release everything. */
+typedef void store_free_fn(struct store *);
+
 struct store_ops {
-	const char *name;	/* "sqlite", "dynamodb" */
-	void	(*increment)(struct store *, const char *id, store_done_fn *,
-		    void *);
-	void	(*get)(struct store *, const char *id, store_done_fn *, void *);
-	/* Readiness: STORE_OK when the backend can serve right now. */
-	void	(*check)(struct store *, store_done_fn *, void *);
-	/* Complete every pending operation, then release everything. */
-	void	(*free)(struct store *);
+	const char		*name;	/* "sqlite", "dynamodb" */
+	store_increment_fn	*increment;
+	store_get_fn		*get;
+	store_check_fn		*check;
+	store_free_fn		*free;
 };
 
 struct store {
 	const struct store_ops *ops;
 };
-
-/*
- * Create the backend that cfg->store names.  Returns a new store, or NULL
- * with a one-line reason in err.  cfg is borrowed for the call only.
- */
-struct store	*store_new(const struct config *cfg, char *err, size_t errlen);
-
-/* Backends; the same contract as store_new. */
-struct store	*store_sqlite_new(const struct config *, char *, size_t);
-struct store	*store_dynamodb_new(const struct config *, char *, size_t);
 
 /*
  * Operations.  id is borrowed for the duration of the call only (a backend
@@ -74,6 +82,16 @@ void	store_check(struct store *, store_done_fn *done, void *arg);
 /* Accepts NULL.  Pending operations complete before it returns. */
 void	store_free(struct store *);
 
+/* The backend's name ("sqlite", "dynamodb"); static. */
+const char	*store_name(const struct store *);
+
+/*
+ * The names of a result ("ok", "unavailable", "unknown_outcome", "error")
+ * and of an operation ("increment", "get", "check"), as metrics label
+ * them; static.  NULL for a value outside the enum (check_store.c holds
+ * STORE_NRESULTS and STORE_NOPS to that).
+ */
 const char	*store_result_str(enum store_result);
+const char	*store_op_str(enum store_op);
 
 #endif

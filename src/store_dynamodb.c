@@ -34,6 +34,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_dynamodb.h"
 #include "util.h"
 
 #define NBUCKETS	1024

@@ -36,6 +36,8 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
+#include "store_sqlite.h"
+#include "util.h"
 
 /* How long a transaction waits for another process's lock: then 503. */
 #define BUSY_TIMEOUT_MS	5000
@@ -116,10 +118,7 @@ make_folders(const char *path, char *err, size_t errlen)
 	struct stat st;
 	int rc = -1;
 
-	if ((dir = strdup(path)) == NULL) {
-		snprintf(err, errlen, "sqlite: out of memory");
-		return -1;
-	}
+	dir = xstrdup(path);
 	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
 		rc = 0;			/* the current folder, or / */
 		goto done;
@@ -360,10 +359,7 @@ sqlite_increment(struct store *base, const char *id, store_done_fn *done,
 	size_t len = strlen(id);
 	struct op *op;
 
-	if ((op = malloc(sizeof(*op) + len + 1)) == NULL) {
-		log_error("sqlite: out of memory");
-		abort();
-	}
+	op = xmalloc(sizeof(*op) + len + 1);
 	op->next = NULL;
 	op->done = done;
 	op->arg = arg;
@@ -466,12 +462,8 @@ store_sqlite_new(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "sqlite: no database path (VISITSD_SQLITE_PATH)");
 		return NULL;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->path = strdup(cfg->sqlite_path)) == NULL) {
-		free(s);
-		snprintf(err, errlen, "sqlite: out of memory");
-		return NULL;
-	}
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(cfg->sqlite_path);
 	s->base.ops = &sqlite_ops;
 	s->tailp = &s->head;
 	pthread_mutex_init(&s->qlock, NULL);

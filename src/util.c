@@ -1,9 +1,12 @@
 /*
- * util: hex digits, comma lists, the monotonic clock, wiping secrets,
- * allocation that aborts.  See util.h; each helper here replaced copies in two or more
- * modules.
+ * util: hex digits, comma lists, socket addresses as text, the monotonic
+ * clock, wiping secrets, allocation that aborts.  See util.h; each helper
+ * here replaced copies in two or more modules.
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +58,21 @@ util_list_next(const char **s, const char **item, size_t *len)
 		(*len)--;
 	*s = *end == ',' ? end + 1 : NULL;
 	return true;
+}
+
+void
+util_format_address(const struct sockaddr *sa, socklen_t len, char *out,
+    size_t outlen)
+{
+	char host[NI_MAXHOST], port[NI_MAXSERV];
+
+	if (getnameinfo(sa, len, host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+		snprintf(out, outlen, "?");
+		return;
+	}
+	snprintf(out, outlen, sa->sa_family == AF_INET6 ? "[%s]:%s" : "%s:%s",
+	    host, port);
 }
 
 uint64_t
@@ -128,6 +146,16 @@ xstrdup(const char *s)
 	char *d;
 
 	if ((d = strdup(s)) == NULL)
+		util_out_of_memory();
+	return d;
+}
+
+char *
+xstrndup(const char *s, size_t maxlen)
+{
+	char *d;
+
+	if ((d = strndup(s, maxlen)) == NULL)
 		util_out_of_memory();
 	return d;
 }

@@ -56,7 +56,7 @@ START_TEST(decode_refuses_malformed)
 }
 END_TEST
 
-START_TEST(decode_respects_output_size)
+START_TEST(decode_refuses_what_does_not_fit)
 {
 	char out[4];
 
@@ -95,7 +95,7 @@ START_TEST(id_accepts_the_alphabet)
 }
 END_TEST
 
-START_TEST(id_length_limits)
+START_TEST(id_is_1_to_128_characters)
 {
 	char raw[3 * 130 + 1], out[API_ID_MAX + 1];
 	const char *why;
@@ -164,7 +164,7 @@ decide(const struct api_options *o, const char *method, const char *path,
 	return d;
 }
 
-START_TEST(route_visits)
+START_TEST(post_increments_and_get_reads)
 {
 	struct api_options compat = { .get_increments = true };
 	struct api_decision d;
@@ -182,7 +182,7 @@ START_TEST(route_visits)
 }
 END_TEST
 
-START_TEST(route_auth_and_preflight)
+START_TEST(key_is_checked_before_id_and_preflight_needs_none)
 {
 	struct api_options none = { .auth_none = true };
 	struct api_decision d;
@@ -226,7 +226,7 @@ START_TEST(route_bad_ids_are_400)
 }
 END_TEST
 
-START_TEST(route_methods_not_allowed)
+START_TEST(other_methods_are_405_with_allow)
 {
 	struct api_decision d;
 
@@ -244,7 +244,7 @@ START_TEST(route_methods_not_allowed)
 }
 END_TEST
 
-START_TEST(route_probes_and_404)
+START_TEST(probes_route_by_listener_and_the_rest_is_404)
 {
 	struct api_options main_split = { .metrics_here = false };
 	struct api_options here = { .metrics_here = true };
@@ -275,6 +275,20 @@ START_TEST(route_probes_and_404)
 	ck_assert_int_eq(d.status, 404);
 	d = decide(&here, "GET", "/api/visitsx", true);
 	ck_assert_int_eq(d.status, 404);
+}
+END_TEST
+
+/* Metrics label requests by these names: every route has one. */
+START_TEST(every_route_is_named)
+{
+	static const char *const names[] = {
+		"not_found", "visits", "healthz", "readyz", "metrics",
+	};
+
+	ck_assert_int_eq(API_NROUTES, 5);
+	for (int r = 0; r < API_NROUTES; r++)
+		ck_assert_str_eq(api_route_name((enum api_route)r), names[r]);
+	ck_assert_ptr_null(api_route_name((enum api_route)API_NROUTES));
 }
 END_TEST
 
@@ -364,7 +378,7 @@ START_TEST(store_results_map_to_statuses)
 }
 END_TEST
 
-START_TEST(json_bodies)
+START_TEST(json_bodies_are_compact_and_escaped)
 {
 	char *s;
 
@@ -393,20 +407,21 @@ Suite *suite_api(void)
 
 	tcase_add_test(tc, decode_plain_and_escapes);
 	tcase_add_test(tc, decode_refuses_malformed);
-	tcase_add_test(tc, decode_respects_output_size);
+	tcase_add_test(tc, decode_refuses_what_does_not_fit);
 	tcase_add_test(tc, id_accepts_the_alphabet);
-	tcase_add_test(tc, id_length_limits);
+	tcase_add_test(tc, id_is_1_to_128_characters);
 	tcase_add_test(tc, id_refuses_slashes_dots_and_others);
-	tcase_add_test(tc, route_visits);
-	tcase_add_test(tc, route_auth_and_preflight);
+	tcase_add_test(tc, post_increments_and_get_reads);
+	tcase_add_test(tc, key_is_checked_before_id_and_preflight_needs_none);
 	tcase_add_test(tc, route_bad_ids_are_400);
-	tcase_add_test(tc, route_methods_not_allowed);
-	tcase_add_test(tc, route_probes_and_404);
+	tcase_add_test(tc, other_methods_are_405_with_allow);
+	tcase_add_test(tc, probes_route_by_listener_and_the_rest_is_404);
+	tcase_add_test(tc, every_route_is_named);
 	tcase_add_test(tc, cors_star);
 	tcase_add_test(tc, cors_list_echoes_with_vary);
 	tcase_add_test(tc, cors_empty_and_bad);
 	tcase_add_test(tc, store_results_map_to_statuses);
-	tcase_add_test(tc, json_bodies);
+	tcase_add_test(tc, json_bodies_are_compact_and_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,9 +12,9 @@
 Suite	*suite_apikey(void);
 
 static bool
-check(struct keyring *kr, const char *key)
+check(struct apikey_ring *kr, const char *key)
 {
-	return keyring_check(kr, key, key != NULL ? strlen(key) : 0);
+	return apikey_ring_check(kr, key, key != NULL ? strlen(key) : 0);
 }
 
 static struct apikey_set *
@@ -27,7 +27,7 @@ parse(const char *list)
 	return set;
 }
 
-START_TEST(parse_lists)
+START_TEST(lists_drop_blanks_and_need_one_key)
 {
 	struct apikey_set *set;
 	char err[128] = "";
@@ -43,20 +43,20 @@ START_TEST(parse_lists)
 	ck_assert_ptr_null(apikey_set_parse(" , ,", err, sizeof(err)));
 	ck_assert_uint_eq(apikey_set_count(NULL), 0);
 	apikey_set_free(NULL);
-	keyring_free(NULL);
+	apikey_ring_free(NULL);
 }
 END_TEST
 
-START_TEST(check_keys)
+START_TEST(only_a_whole_current_key_matches)
 {
-	struct keyring *kr = keyring_new();
+	struct apikey_ring *kr = apikey_ring_new();
 	const char with_nul[] = { 'a', '\0', 'b' };
 
-	ck_assert(!keyring_loaded(kr));
+	ck_assert(!apikey_ring_loaded(kr));
 	ck_assert(!check(kr, "a"));
 	ck_assert(!check(kr, ""));
-	keyring_replace(kr, parse(" alpha , beta "));
-	ck_assert(keyring_loaded(kr));
+	apikey_ring_replace(kr, parse(" alpha , beta "));
+	ck_assert(apikey_ring_loaded(kr));
 	ck_assert(check(kr, "alpha"));
 	ck_assert(check(kr, "beta"));
 	ck_assert(!check(kr, " alpha"));
@@ -67,20 +67,20 @@ START_TEST(check_keys)
 	ck_assert(!check(kr, ""));
 	ck_assert(!check(kr, NULL));
 	/* The length given counts, not a NUL inside the buffer. */
-	ck_assert(!keyring_check(kr, "alphaX", 6));
-	ck_assert(keyring_check(kr, "alphaX", 5));
-	ck_assert(!keyring_check(kr, with_nul, sizeof(with_nul)));
+	ck_assert(!apikey_ring_check(kr, "alphaX", 6));
+	ck_assert(apikey_ring_check(kr, "alphaX", 5));
+	ck_assert(!apikey_ring_check(kr, with_nul, sizeof(with_nul)));
 
-	keyring_replace(kr, parse("gamma"));
+	apikey_ring_replace(kr, parse("gamma"));
 	ck_assert(!check(kr, "alpha"));
 	ck_assert(!check(kr, "beta"));
 	ck_assert(check(kr, "gamma"));
-	keyring_free(kr);
+	apikey_ring_free(kr);
 }
 END_TEST
 
 struct hammer {
-	struct keyring	*kr;
+	struct apikey_ring	*kr;
 	atomic_bool	*stop;
 	long		 wrong;
 	long		 rounds;
@@ -101,21 +101,21 @@ hammer_run(void *arg)
 	return NULL;
 }
 
-START_TEST(replace_under_traffic)
+START_TEST(replace_never_fails_a_check_in_flight)
 {
-	struct keyring *kr = keyring_new();
+	struct apikey_ring *kr = apikey_ring_new();
 	atomic_bool stop = false;
 	struct hammer h[4];
 	pthread_t t[4];
 
-	keyring_replace(kr, parse("stable,old"));
+	apikey_ring_replace(kr, parse("stable,old"));
 	for (int i = 0; i < 4; i++) {
 		h[i] = (struct hammer){ kr, &stop, 0, 0 };
 		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer_run, &h[i]),
 		    0);
 	}
 	for (int i = 0; i < 2000; i++)
-		keyring_replace(kr, parse(i % 2 ? "stable,old" : "new, stable"));
+		apikey_ring_replace(kr, parse(i % 2 ? "stable,old" : "new, stable"));
 	atomic_store(&stop, true);
 	for (int i = 0; i < 4; i++) {
 		pthread_join(t[i], NULL);
@@ -123,7 +123,7 @@ START_TEST(replace_under_traffic)
 	}
 	ck_assert(check(kr, "old"));
 	ck_assert(!check(kr, "new"));	/* i = 1999 installed "stable,old" */
-	keyring_free(kr);
+	apikey_ring_free(kr);
 }
 END_TEST
 
@@ -132,9 +132,9 @@ Suite *suite_apikey(void)
 	Suite *s = suite_create("apikey");
 	TCase *tc = tcase_create("apikey");
 
-	tcase_add_test(tc, parse_lists);
-	tcase_add_test(tc, check_keys);
-	tcase_add_test(tc, replace_under_traffic);
+	tcase_add_test(tc, lists_drop_blanks_and_need_one_key);
+	tcase_add_test(tc, only_a_whole_current_key_matches);
+	tcase_add_test(tc, replace_never_fails_a_check_in_flight);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
  * thread (suspend/resume), holds operations, or fails (http_fixture.h).
  */
 #include "http_fixture.h"
+#include "util.h"
 
 Suite	*suite_http(void);
 
@@ -35,24 +36,24 @@ visits_flow(enum tmode mode)
 	ck_assert_str_eq(r.body, "{\"user\":\"A\",\"visits\":1}");
 }
 
-START_TEST(visits_inline)
+START_TEST(visits_count_when_the_store_answers_inline)
 {
 	visits_flow(T_INLINE);
 }
 END_TEST
 
-START_TEST(visits_suspend_resume)
+START_TEST(visits_count_when_the_store_answers_later)
 {
 	visits_flow(T_LATER);
 }
 END_TEST
 
-START_TEST(concurrent_suspended_posts)
+START_TEST(concurrent_suspended_posts_get_distinct_counts)
 {
 	enum { N = 40 };
 	CURLM *m;
 	CURL *e[N];
-	struct reply *rs = calloc(N, sizeof(*rs));
+	struct reply *rs = xcalloc(N, sizeof(*rs));
 	struct curl_slist *list = curl_slist_append(NULL, "x-api-key: k1");
 	char url[256];
 	bool seen[N + 1] = { false };
@@ -105,7 +106,7 @@ START_TEST(concurrent_suspended_posts)
 END_TEST
 
 /* Several requests on one kept-alive connection, each suspended. */
-START_TEST(keep_alive_suspended)
+START_TEST(keep_alive_survives_suspension)
 {
 	struct curl_slist *list = curl_slist_append(NULL, "x-api-key: k1");
 	CURL *c = curl_easy_init();
@@ -139,7 +140,7 @@ START_TEST(keep_alive_suspended)
 }
 END_TEST
 
-START_TEST(head_probe)
+START_TEST(head_healthz_has_headers_and_no_body)
 {
 	struct reply r;
 
@@ -174,19 +175,19 @@ failure_flow(enum tmode mode)
 	}
 }
 
-START_TEST(store_failures_inline)
+START_TEST(store_failures_inline_are_503_with_retry_after)
 {
 	failure_flow(T_INLINE);
 }
 END_TEST
 
-START_TEST(store_failures_later)
+START_TEST(store_failures_later_are_503_with_retry_after)
 {
 	failure_flow(T_LATER);
 }
 END_TEST
 
-START_TEST(auth_and_cors)
+START_TEST(cors_headers_go_on_every_answer_keyed_or_not)
 {
 	static const char *const nokey_a[] = {
 		"Origin: https://a.example", NULL };
@@ -261,7 +262,7 @@ START_TEST(cors_star_answers_star)
 }
 END_TEST
 
-START_TEST(errors_404_405_400)
+START_TEST(bad_path_method_and_id_are_404_405_400)
 {
 	struct reply r;
 
@@ -297,7 +298,7 @@ START_TEST(errors_404_405_400)
 }
 END_TEST
 
-START_TEST(body_limits)
+START_TEST(bodies_past_max_body_are_413_and_not_counted)
 {
 	char big[2048];
 	struct reply r;
@@ -323,7 +324,7 @@ START_TEST(body_limits)
 }
 END_TEST
 
-START_TEST(get_increments_compat)
+START_TEST(get_increments_when_configured)
 {
 	struct reply r;
 
@@ -351,7 +352,7 @@ metrics_wait(const char *line)
 	ck_abort_msg("/metrics never showed %s", line);
 }
 
-START_TEST(probes)
+START_TEST(probes_and_metrics_report_store_and_requests)
 {
 	struct reply r;
 
@@ -386,6 +387,19 @@ START_TEST(probes)
 	ck_assert_ptr_nonnull(strstr(r.body,
 	    "visitsd_store_operations_total{op=\"check\","
 	    "result=\"unavailable\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(r.body,
+	    "visitsd_store_operations_total{op=\"increment\","
+	    "result=\"ok\"} 1\n"));
+	/* Every operation's ok series shows from the start, failures once
+	   they happen. */
+	ck_assert_ptr_nonnull(strstr(r.body,
+	    "visitsd_store_operations_total{op=\"get\",result=\"ok\"} 0\n"));
+	ck_assert_ptr_null(strstr(r.body,
+	    "visitsd_store_operations_total{op=\"get\",result=\"error\"}"));
+	ck_assert_ptr_nonnull(strstr(r.body,
+	    "# TYPE visitsd_http_request_duration_seconds histogram\n"));
+	ck_assert_ptr_nonnull(strstr(r.body,
+	    "# TYPE visitsd_store_operations_total counter\n"));
 	/* This very request is in flight while the text is rendered. */
 	ck_assert_ptr_null(strstr(r.body, "visitsd_http_requests_in_flight 0\n"));
 	ck_assert_ptr_nonnull(strstr(r.body, "visitsd_http_requests_in_flight "));
@@ -400,12 +414,12 @@ START_TEST(probes)
 }
 END_TEST
 
-START_TEST(readyz_without_keys)
+START_TEST(readyz_is_503_until_keys_are_loaded)
 {
 	struct reply r;
 
-	keyring_free(keys);
-	keys = keyring_new();
+	apikey_ring_free(keys);
+	keys = apikey_ring_new();
 	server_start();
 	fetch("GET", "/readyz", NULL, &r);
 	ck_assert_int_eq(r.status, 503);
@@ -414,12 +428,12 @@ START_TEST(readyz_without_keys)
 }
 END_TEST
 
-START_TEST(auth_none)
+START_TEST(auth_none_serves_without_a_key)
 {
 	struct reply r;
 
-	keyring_free(keys);
-	keys = keyring_new();
+	apikey_ring_free(keys);
+	keys = apikey_ring_new();
 	cfg.auth = "none";
 	server_start();
 	fetch("POST", "/api/visits/x", NULL, &r);
@@ -429,7 +443,7 @@ START_TEST(auth_none)
 }
 END_TEST
 
-START_TEST(metrics_listener)
+START_TEST(metrics_listener_serves_only_metrics_and_healthz)
 {
 	char mbase[128];
 	struct reply r;
@@ -451,7 +465,7 @@ START_TEST(metrics_listener)
 }
 END_TEST
 
-START_TEST(address_and_listen_errors)
+START_TEST(bound_address_and_listen_errors_are_reported)
 {
 	struct config bad;
 	char err[256], inuse[64];
@@ -589,23 +603,23 @@ Suite *suite_http(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, visits_inline);
-	tcase_add_test(tc, visits_suspend_resume);
-	tcase_add_test(tc, concurrent_suspended_posts);
-	tcase_add_test(tc, keep_alive_suspended);
-	tcase_add_test(tc, head_probe);
-	tcase_add_test(tc, store_failures_inline);
-	tcase_add_test(tc, store_failures_later);
-	tcase_add_test(tc, auth_and_cors);
+	tcase_add_test(tc, visits_count_when_the_store_answers_inline);
+	tcase_add_test(tc, visits_count_when_the_store_answers_later);
+	tcase_add_test(tc, concurrent_suspended_posts_get_distinct_counts);
+	tcase_add_test(tc, keep_alive_survives_suspension);
+	tcase_add_test(tc, head_healthz_has_headers_and_no_body);
+	tcase_add_test(tc, store_failures_inline_are_503_with_retry_after);
+	tcase_add_test(tc, store_failures_later_are_503_with_retry_after);
+	tcase_add_test(tc, cors_headers_go_on_every_answer_keyed_or_not);
 	tcase_add_test(tc, cors_star_answers_star);
-	tcase_add_test(tc, errors_404_405_400);
-	tcase_add_test(tc, body_limits);
-	tcase_add_test(tc, get_increments_compat);
-	tcase_add_test(tc, probes);
-	tcase_add_test(tc, readyz_without_keys);
-	tcase_add_test(tc, auth_none);
-	tcase_add_test(tc, metrics_listener);
-	tcase_add_test(tc, address_and_listen_errors);
+	tcase_add_test(tc, bad_path_method_and_id_are_404_405_400);
+	tcase_add_test(tc, bodies_past_max_body_are_413_and_not_counted);
+	tcase_add_test(tc, get_increments_when_configured);
+	tcase_add_test(tc, probes_and_metrics_report_store_and_requests);
+	tcase_add_test(tc, readyz_is_503_until_keys_are_loaded);
+	tcase_add_test(tc, auth_none_serves_without_a_key);
+	tcase_add_test(tc, metrics_listener_serves_only_metrics_and_healthz);
+	tcase_add_test(tc, bound_address_and_listen_errors_are_reported);
 	tcase_add_test(tc, shutdown_waits_for_suspended);
 	tcase_add_test(tc, shutdown_abandons_after_timeout);
 	suite_add_tcase(s, tc);

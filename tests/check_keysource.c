@@ -13,6 +13,7 @@
 #include "apikey.h"
 #include "config.h"
 #include "keysource.h"
+#include "util.h"
 
 Suite *suite_keysource(void);
 
@@ -79,12 +80,12 @@ load(const char *path, char *err, size_t errlen, char **errs)
 	n = fread(buf, 1, sizeof(buf) - 1, tmp);
 	buf[n] = '\0';
 	fclose(tmp);
-	*errs = strdup(buf);
+	*errs = xstrdup(buf);
 	config_cleanup(&cfg);
 	return set;
 }
 
-START_TEST(test_setting)
+START_TEST(setting_holds_a_key_list_never_described)
 {
 	struct config cfg;
 	struct apikey_set *set;
@@ -102,7 +103,7 @@ START_TEST(test_setting)
 }
 END_TEST
 
-START_TEST(test_file)
+START_TEST(file_keys_are_trimmed)
 {
 	struct apikey_set *set;
 	char err[256], *errs;
@@ -123,7 +124,7 @@ START_TEST(test_file)
 }
 END_TEST
 
-START_TEST(test_file_readable_warns)
+START_TEST(file_readable_by_others_warns_without_the_key)
 {
 	struct apikey_set *set;
 	char err[256], *errs;
@@ -145,7 +146,7 @@ START_TEST(test_file_readable_warns)
 }
 END_TEST
 
-START_TEST(test_file_errors)
+START_TEST(file_errors_name_the_file_never_the_key)
 {
 	char err[256], want[256], missing[128], *errs, *big;
 	const char *path;
@@ -173,7 +174,7 @@ START_TEST(test_file_errors)
 	ck_assert_ptr_null(strstr(err, SECRET));
 	free(errs);
 
-	ck_assert_ptr_nonnull(big = malloc(70000));
+	big = xmalloc(70000);
 	memset(big, 'k', 70000);
 	path = key_file("big", big, 70000, 0600);
 	free(big);
@@ -183,7 +184,7 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
-START_TEST(test_describe)
+START_TEST(describe_names_file_or_parameter)
 {
 	struct config cfg;
 	char err[256], src[128];
@@ -209,11 +210,11 @@ Suite *suite_keysource(void)
 	TCase *tc = tcase_create("keysource");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, test_setting);
-	tcase_add_test(tc, test_file);
-	tcase_add_test(tc, test_file_readable_warns);
-	tcase_add_test(tc, test_file_errors);
-	tcase_add_test(tc, test_describe);
+	tcase_add_test(tc, setting_holds_a_key_list_never_described);
+	tcase_add_test(tc, file_keys_are_trimmed);
+	tcase_add_test(tc, file_readable_by_others_warns_without_the_key);
+	tcase_add_test(tc, file_errors_name_the_file_never_the_key);
+	tcase_add_test(tc, describe_names_file_or_parameter);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -278,7 +278,7 @@ START_TEST(free_completes_pending_operations)
 }
 END_TEST
 
-START_TEST(check_is_ok)
+START_TEST(fresh_store_is_ready)
 {
 	struct waiter w;
 	struct fx f;
@@ -291,6 +291,39 @@ START_TEST(check_is_ok)
 	    store_result_str(w.res));
 	waiter_destroy(&w);
 	fx_close(&f);
+}
+END_TEST
+
+START_TEST(name_is_the_backends)
+{
+	struct fx f;
+
+	fx_open(&f, _i);
+	ck_assert_str_eq(store_name(f.store), f.backend->name);
+	fx_close(&f);
+}
+END_TEST
+
+/*
+ * Metrics label every result and operation by these names: each value of
+ * the enums has one, and STORE_NRESULTS and STORE_NOPS count them all.
+ */
+START_TEST(every_result_and_operation_is_named)
+{
+	static const char *const results[] = {
+		"ok", "unavailable", "unknown_outcome", "error",
+	};
+	static const char *const ops[] = { "increment", "get", "check" };
+
+	ck_assert_int_eq(STORE_NRESULTS, 4);
+	for (int r = 0; r < STORE_NRESULTS; r++)
+		ck_assert_str_eq(store_result_str((enum store_result)r),
+		    results[r]);
+	ck_assert_ptr_null(store_result_str((enum store_result)STORE_NRESULTS));
+	ck_assert_int_eq(STORE_NOPS, 3);
+	for (int o = 0; o < STORE_NOPS; o++)
+		ck_assert_str_eq(store_op_str((enum store_op)o), ops[o]);
+	ck_assert_ptr_null(store_op_str((enum store_op)STORE_NOPS));
 }
 END_TEST
 
@@ -318,7 +351,10 @@ Suite	*suite_store(void);
 Suite *suite_store(void)
 {
 	Suite *s = suite_create("store");
+	TCase *names = tcase_create("names");
 
+	tcase_add_test(names, every_result_and_operation_is_named);
+	suite_add_tcase(s, names);
 	for (int i = 0; i < (int)NBACKENDS; i++) {
 		TCase *tc;
 
@@ -340,7 +376,8 @@ Suite *suite_store(void)
 		tcase_add_loop_test(tc, callback_called_exactly_once, i, i + 1);
 		tcase_add_loop_test(tc, free_completes_pending_operations, i,
 		    i + 1);
-		tcase_add_loop_test(tc, check_is_ok, i, i + 1);
+		tcase_add_loop_test(tc, fresh_store_is_ready, i, i + 1);
+		tcase_add_loop_test(tc, name_is_the_backends, i, i + 1);
 		suite_add_tcase(s, tc);
 	}
 	return s;

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "store_dynamodb.h"
 #include "store_fixture.h"
 
 Suite *suite_store_dynamodb(void);

@@ -23,6 +23,8 @@
 #include "config.h"
 #include "store.h"
 #include "store_fixture.h"
+#include "store_sqlite.h"
+#include "util.h"
 
 struct tmp {
 	char	dir[256];
@@ -78,10 +80,7 @@ fixture_open(void **ctx, char *why, size_t whylen)
 	struct tmp *t;
 	struct store *s;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return NULL;
-	}
+	t = xcalloc(1, sizeof(*t));
 	if (tmp_make(t, why, whylen) == -1) {
 		free(t);
 		return NULL;

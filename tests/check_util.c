@@ -1,7 +1,11 @@
 /*
- * check_util: the shared helpers -- hex digits, comma-list walking, secret
- * wiping and the monotonic clock.
+ * check_util: the shared helpers -- hex digits, comma-list walking, socket
+ * addresses as text, secret wiping, the allocators and the monotonic
+ * clock.
  */
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +15,7 @@
 
 Suite	*suite_util(void);
 
-START_TEST(hexval_digits)
+START_TEST(hexval_reads_either_case_and_refuses_the_rest)
 {
 	ck_assert_int_eq(util_hexval('0'), 0);
 	ck_assert_int_eq(util_hexval('9'), 9);
@@ -58,7 +62,7 @@ START_TEST(list_empty_items)
 }
 END_TEST
 
-START_TEST(secrets_and_allocation)
+START_TEST(secrets_are_freed_and_null_is_accepted)
 {
 	char *s = xstrdup("secret");
 	int *z = xcalloc(4, sizeof(*z));
@@ -69,6 +73,47 @@ START_TEST(secrets_and_allocation)
 	util_free_secret(NULL);
 	util_wipe_free(z, 4 * sizeof(*z));
 	util_wipe_free(NULL, 8);
+}
+END_TEST
+
+START_TEST(allocators_return_what_was_asked)
+{
+	char *m = xmalloc(0), *n = xstrndup("abcdef", 3);
+	char *f = xasprintf("%s-%d", "id", 42);
+	int *a = xreallocarray(NULL, 2, sizeof(*a));
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(n, "abc");
+	ck_assert_str_eq(f, "id-42");
+	a[0] = 1;
+	a[1] = 2;
+	a = xreallocarray(a, 1000, sizeof(*a));
+	ck_assert_int_eq(a[0] + a[1], 3);
+	free(m);
+	free(n);
+	free(f);
+	free(a);
+}
+END_TEST
+
+START_TEST(addresses_are_numeric_host_and_port)
+{
+	struct sockaddr_in v4 = { .sin_family = AF_INET,
+	    .sin_port = htons(8080) };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6,
+	    .sin6_port = htons(443) };
+	char out[INET6_ADDRSTRLEN + 8];
+
+	inet_pton(AF_INET, "127.0.0.1", &v4.sin_addr);
+	util_format_address((struct sockaddr *)&v4, sizeof(v4), out,
+	    sizeof(out));
+	ck_assert_str_eq(out, "127.0.0.1:8080");
+	inet_pton(AF_INET6, "::1", &v6.sin6_addr);
+	util_format_address((struct sockaddr *)&v6, sizeof(v6), out,
+	    sizeof(out));
+	ck_assert_str_eq(out, "[::1]:443");
+	util_format_address((struct sockaddr *)&v6, 2, out, sizeof(out));
+	ck_assert_str_eq(out, "?");
 }
 END_TEST
 
@@ -84,8 +129,11 @@ END_TEST
 Suite *suite_util(void)
 {
 	const TTest *tests[] = {
-		hexval_digits, list_items_trimmed, list_empty_items,
-		secrets_and_allocation, clock_is_monotonic,
+		hexval_reads_either_case_and_refuses_the_rest,
+		list_items_trimmed, list_empty_items,
+		secrets_are_freed_and_null_is_accepted,
+		allocators_return_what_was_asked,
+		addresses_are_numeric_host_and_port, clock_is_monotonic,
 	};
 	Suite *s = suite_create("util");
 	TCase *tc = tcase_create("util");

@@ -217,7 +217,7 @@ tstore_wait_queued(size_t n)
 /* --- the server ----------------------------------------------------- */
 
 static struct config cfg;
-static struct keyring *keys;
+static struct apikey_ring *keys;
 static struct http *srv;
 static char base[128];
 
@@ -251,8 +251,8 @@ setup(void)
 	cfg.store = "test";
 	metrics_init("test", "test");
 	ts = tstore_new();
-	keys = keyring_new();
-	keyring_replace(keys, apikey_set_parse("k1, k2", err, sizeof(err)));
+	keys = apikey_ring_new();
+	apikey_ring_replace(keys, apikey_set_parse("k1, k2", err, sizeof(err)));
 	srv = NULL;
 }
 
@@ -263,7 +263,7 @@ teardown(void)
 	srv = NULL;
 	store_free(&ts->base);
 	ts = NULL;
-	keyring_free(keys);
+	apikey_ring_free(keys);
 	metrics_cleanup();
 	curl_global_cleanup();
 }

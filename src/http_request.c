@@ -1,0 +1,572 @@
+/*
+ * http_request: one HTTP request, from MHD's first call to its completion.
+ *
+ * MHD calls the access handler several times per request: the first call
+ * allocates a struct req and decides the route (api.c), upload calls only
+ * count body bytes (413 past cfg->max_body), the final call acts.  The
+ * request state is freed in the completed-notification, which also logs
+ * the request and counts it in the metrics.
+ *
+ * Store operations are asynchronous.  The handler starts one with no lock
+ * held, then takes the request's mutex: when the callback already ran
+ * (inline, or quickly from another thread) it answers at once; otherwise it
+ * suspends the connection and returns.  The callback takes the same mutex,
+ * stores the result, and resumes the connection if it was suspended; MHD
+ * then calls the handler again, which answers from the saved result.  So
+ * an HTTP worker never waits on the store.  A request is reference counted
+ * (MHD's reference until completion, one per pending store operation)
+ * because an abandoned request may complete before its store callback.
+ *
+ * The in-flight set lives here too, because shutdown must wait for it and
+ * then resume what is still suspended (http_request_drain).
+ *
+ * Not here: listeners and their lifecycle (http.c), what to answer
+ * (api.c), keys (apikey.c), the metrics registry (metrics.c).
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+#include "apikey.h"
+#include "http_request.h"
+#include "log.h"
+#include "metrics.h"
+#include "store.h"
+#include "util.h"
+
+#define LOG_PATH_MAX	256
+#define DISCARD_MAX	(64 * 1024)	/* body past max_body read, dropped */
+#define CT_JSON		"application/json"
+#define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
+
+static char body_ok[] = "{\"status\":\"ok\"}";
+static char body_ready[] = "{\"status\":\"ready\"}";
+
+/* Upper bounds of the request duration buckets, in seconds. */
+static const double duration_le[] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+	2.5, 5,
+};
+static const char *const labels_route_code[] = { "route", "code", NULL };
+static const char *const labels_route[] = { "route", NULL };
+static const char *const labels_op_result[] = { "op", "result", NULL };
+
+struct req {
+	struct listener	*l;
+	struct MHD_Connection	*conn;		/* NULL after completion */
+	struct req		*prev, *next;	/* h->reqs, under h->mu */
+
+	pthread_mutex_t		 mu;		/* guards the fields below */
+	int			 refs;
+	bool			 done;		/* store callback ran */
+	bool			 suspended;
+	enum store_result	 res;
+	uint64_t		 count;
+
+	/* Owned by the handler thread of the moment. */
+	struct api_decision	 d;
+	bool			 started;	/* store operation issued */
+	/* The series of each result of the operation, for its callback:
+	   the request may outlive the server but not the metrics. */
+	struct metrics_counter	*results[STORE_NRESULTS];
+	size_t			 body;
+	bool			 too_large;
+	int			 status;	/* queued, 0 if none */
+	struct timespec		 start;
+	char			 method[16];
+	char			 path[LOG_PATH_MAX];
+	char			 client[HTTP_ADDR_MAX];
+};
+
+void
+http_request_metrics(struct http_metrics *m)
+{
+	struct metrics_family *f;
+
+	memset(m, 0, sizeof(*m));
+	m->requests = metrics_family_new("visitsd_http_requests_total",
+	    "HTTP requests answered, by route and status code.",
+	    METRICS_COUNTER, labels_route_code, NULL, 0);
+	f = metrics_family_new("visitsd_http_request_duration_seconds",
+	    "Time from the request's first byte to the end of the answer.",
+	    METRICS_HISTOGRAM, labels_route, duration_le,
+	    sizeof(duration_le) / sizeof(duration_le[0]));
+	for (int r = 0; r < API_NROUTES; r++) {
+		const char *values[] = { api_route_name((enum api_route)r) };
+
+		m->duration[r] = metrics_family_histogram(f, values,
+		    METRICS_HIDE_ZERO);
+	}
+	f = metrics_family_new("visitsd_http_requests_in_flight",
+	    "HTTP requests being served, suspended ones included.",
+	    METRICS_GAUGE, NULL, NULL, 0);
+	m->inflight = metrics_family_counter(f, NULL, 0);
+	/* Every operation and every result: a new result gets its series. */
+	f = metrics_family_new("visitsd_store_operations_total",
+	    "Store operations, by operation and result.", METRICS_COUNTER,
+	    labels_op_result, NULL, 0);
+	for (int o = 0; o < STORE_NOPS; o++)
+		for (int r = 0; r < STORE_NRESULTS; r++) {
+			const char *values[] = {
+				store_op_str((enum store_op)o),
+				store_result_str((enum store_result)r),
+			};
+
+			m->store_ops[o][r] = metrics_family_counter(f, values,
+			    r == STORE_OK ? 0 : METRICS_HIDE_ZERO);
+		}
+}
+
+/*
+ * A finished request.  Its (route, status) series is registered on first
+ * use; afterwards the counting takes no lock.
+ */
+static void
+count_request(struct http_metrics *m, enum api_route route, int status,
+    double secs)
+{
+	_Atomic(struct metrics_counter *) *slot;
+	struct metrics_counter *c;
+	char code[8];
+
+	if (status >= HTTP_STATUS_MIN && status < HTTP_STATUS_MIN + HTTP_NSTATUS) {
+		slot = &m->by_status[route][status - HTTP_STATUS_MIN];
+		if ((c = atomic_load_explicit(slot, memory_order_acquire)) ==
+		    NULL) {
+			const char *values[] = { api_route_name(route), code };
+
+			snprintf(code, sizeof(code), "%d", status);
+			c = metrics_family_counter(m->requests, values,
+			    METRICS_HIDE_ZERO);
+			atomic_store_explicit(slot, c, memory_order_release);
+		}
+		metrics_counter_add(c, 1);
+	}
+	metrics_histogram_observe(m->duration[route], secs);
+}
+
+static double
+elapsed(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) +
+	    (double)(now.tv_nsec - since->tv_nsec) / 1e9;
+}
+
+/* Copy for the log: bounded, printable ASCII only. */
+static void
+copy_printable(char *dst, size_t dstlen, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < dstlen && src[i] != '\0'; i++)
+		dst[i] = src[i] > ' ' && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+static void
+req_free(struct req *r)
+{
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+}
+
+/* Drop one reference; the last one frees r. */
+static void
+req_unref(struct req *r)
+{
+	bool last;
+
+	pthread_mutex_lock(&r->mu);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (last)
+		req_free(r);
+}
+
+static struct req *
+req_new(struct listener *l, struct MHD_Connection *conn, const char *method,
+    const char *url)
+{
+	struct http *h = l->h;
+	const union MHD_ConnectionInfo *ci;
+	struct req *r = xcalloc(1, sizeof(*r));
+
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->l = l;
+	r->conn = conn;
+	r->refs = 1;
+	pthread_mutex_init(&r->mu, NULL);
+	copy_printable(r->method, sizeof(r->method), method);
+	copy_printable(r->path, sizeof(r->path), url);
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		util_format_address(ci->client_addr,
+		    ci->client_addr->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+		    r->client, sizeof(r->client));
+
+	pthread_mutex_lock(&h->mu);
+	r->next = h->reqs;
+	if (h->reqs != NULL)
+		h->reqs->prev = r;
+	h->reqs = r;
+	h->inflight++;
+	pthread_mutex_unlock(&h->mu);
+	metrics_counter_add(h->m.inflight, 1);
+	return r;
+}
+
+/*
+ * Queue an answer.  body (len bytes) is stolen when mode is
+ * MHD_RESPMEM_MUST_FREE; ctype names it (NULL when there is no body).
+ */
+static enum MHD_Result
+respond(struct req *r, int status, const char *ctype, char *body, size_t len,
+    enum MHD_ResponseMemoryMode mode)
+{
+	struct http *h = r->l->h;
+	struct MHD_Response *resp;
+	const char *origin, *acao;
+	enum MHD_Result ret;
+	bool vary;
+
+	resp = MHD_create_response_from_buffer(len, body, mode);
+	if (resp == NULL) {
+		if (mode == MHD_RESPMEM_MUST_FREE)
+			free(body);
+		return MHD_NO;
+	}
+	if (ctype != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    ctype);
+	origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ORIGIN);
+	if ((acao = api_cors_allow_origin(h->cors, origin, &vary)) != NULL)
+		MHD_add_response_header(resp,
+		    MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, acao);
+	if (vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+	if (r->d.preflight) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Methods",
+		    API_CORS_METHODS);
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+		    API_CORS_HEADERS);
+		MHD_add_response_header(resp, "Access-Control-Max-Age",
+		    h->cors_max_age);
+	}
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->d.allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		    r->d.allow);
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    "no-store");
+	if (atomic_load(&h->stopping))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+	ret = MHD_queue_response(r->conn, (unsigned int)status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+		r->status = status;
+	return ret;
+}
+
+static enum MHD_Result
+respond_json(struct req *r, int status, char *json)
+{
+	return respond(r, status, CT_JSON, json, strlen(json),
+	    MHD_RESPMEM_MUST_FREE);
+}
+
+static enum MHD_Result
+respond_message(struct req *r, int status, const char *message)
+{
+	if (message == NULL)
+		return respond(r, status, NULL, NULL, 0,
+		    MHD_RESPMEM_PERSISTENT);
+	return respond_json(r, status, api_json_message(message));
+}
+
+/* Answer from the store's result (or its absence, when abandoned). */
+static enum MHD_Result
+finish(struct req *r)
+{
+	enum store_result res;
+	const char *message;
+	uint64_t count;
+	bool done;
+	int status;
+
+	pthread_mutex_lock(&r->mu);
+	done = r->done;
+	res = r->res;
+	count = r->count;
+	pthread_mutex_unlock(&r->mu);
+
+	if (!done)
+		return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "The server is shutting down; retry later.");
+	status = api_store_status(res, &message);
+	if (r->d.action == API_READYZ) {
+		if (status != 200)
+			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "The counter store is not ready.");
+		return respond(r, MHD_HTTP_OK, CT_JSON, body_ready,
+		    strlen(body_ready), MHD_RESPMEM_PERSISTENT);
+	}
+	if (status != 200)
+		return respond_message(r, status, message);
+	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, count));
+}
+
+static void
+store_done(void *arg, enum store_result res, uint64_t count)
+{
+	struct req *r = arg;
+	bool last;
+
+	if ((int)res >= 0 && (int)res < STORE_NRESULTS)
+		metrics_counter_add(r->results[res], 1);
+	pthread_mutex_lock(&r->mu);
+	r->res = res;
+	r->count = count;
+	r->done = true;
+	if (r->suspended) {
+		r->suspended = false;
+		MHD_resume_connection(r->conn);
+	}
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->mu);
+	if (last)
+		req_free(r);
+}
+
+/* Start the store operation; answer now or suspend until it completes. */
+static enum MHD_Result
+start_store(struct req *r, enum store_op op)
+{
+	struct http *h = r->l->h;
+
+	r->started = true;
+	memcpy(r->results, h->m.store_ops[op], sizeof(r->results));
+	pthread_mutex_lock(&r->mu);
+	r->refs++;
+	pthread_mutex_unlock(&r->mu);
+
+	switch (op) {
+	case STORE_OP_INCREMENT:
+		store_increment(h->store, r->d.id, store_done, r);
+		break;
+	case STORE_OP_GET:
+		store_get(h->store, r->d.id, store_done, r);
+		break;
+	case STORE_OP_CHECK:
+		store_check(h->store, store_done, r);
+		break;
+	}
+
+	pthread_mutex_lock(&r->mu);
+	if (!r->done && !atomic_load(&h->abandoning)) {
+		MHD_suspend_connection(r->conn);
+		r->suspended = true;
+		pthread_mutex_unlock(&r->mu);
+		return MHD_YES;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return finish(r);		/* done, or abandoned: 503 */
+}
+
+static enum MHD_Result
+act(struct req *r)
+{
+	struct http *h = r->l->h;
+	char *text;
+
+	switch (r->d.action) {
+	case API_ANSWER:
+		return respond_message(r, r->d.status, r->d.message);
+	case API_HEALTHZ:
+		return respond(r, MHD_HTTP_OK, CT_JSON, body_ok,
+		    strlen(body_ok), MHD_RESPMEM_PERSISTENT);
+	case API_METRICS:
+		text = metrics_render();
+		return respond(r, MHD_HTTP_OK, CT_METRICS, text, strlen(text),
+		    MHD_RESPMEM_MUST_FREE);
+	case API_READYZ:
+		if (!h->auth_none && !apikey_ring_loaded(h->keys))
+			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "No API key is loaded.");
+		return start_store(r, STORE_OP_CHECK);
+	case API_INCREMENT:
+		return start_store(r, STORE_OP_INCREMENT);
+	case API_GET:
+		return start_store(r, STORE_OP_GET);
+	}
+	return MHD_NO;
+}
+
+static void
+decide(struct req *r, const char *method, const char *url)
+{
+	struct http *h = r->l->h;
+	const char *key;
+	bool key_ok = false;
+
+	if (!h->auth_none) {
+		key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+		    "x-api-key");
+		key_ok = key != NULL && apikey_ring_check(h->keys, key,
+		    strlen(key));
+	}
+	api_decide(&r->l->opt, method, url, key_ok, &r->d);
+}
+
+enum MHD_Result
+http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **con_cls)
+{
+	struct listener *l = cls;
+	struct req *r = *con_cls;
+	const char *cl;
+
+	(void)version;
+	(void)upload_data;
+	if (r == NULL) {
+		r = req_new(l, conn, method, url);
+		*con_cls = r;
+		decide(r, method, url);
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > l->h->max_body) {
+			r->too_large = true;
+			return respond_message(r,
+			    MHD_HTTP_CONTENT_TOO_LARGE,
+			    "The request body is too large.");
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		/*
+		 * MHD 0.9.75 cannot queue an answer in the middle of an upload:
+		 * discard the excess and answer 413 at the end, unless the body
+		 * goes on far past the limit -- then close the connection.
+		 */
+		r->body += *upload_data_size;
+		*upload_data_size = 0;
+		if (r->body > l->h->max_body)
+			r->too_large = true;
+		if (r->body > l->h->max_body + DISCARD_MAX)
+			return MHD_NO;
+		return MHD_YES;
+	}
+	if (r->status != 0)
+		return MHD_YES;
+	if (r->too_large)
+		return respond_message(r, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "The request body is too large.");
+	if (r->started)
+		return finish(r);
+	return act(r);
+}
+
+void
+http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct listener *l = cls;
+	struct http *h = l->h;
+	struct req *r = *con_cls;
+	double secs;
+
+	(void)conn;
+	(void)toe;
+	if (r == NULL)
+		return;
+	*con_cls = NULL;
+	secs = elapsed(&r->start);
+	log_request(r->method, r->path, r->status, secs * 1e3, r->client);
+	if (r->status != 0)
+		count_request(&h->m, r->d.route, r->status, secs);
+	metrics_counter_add(h->m.inflight, -1);
+
+	pthread_mutex_lock(&h->mu);
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		h->reqs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	if (--h->inflight == 0)
+		pthread_cond_broadcast(&h->idle);
+	pthread_mutex_unlock(&h->mu);
+
+	pthread_mutex_lock(&r->mu);
+	r->conn = NULL;
+	pthread_mutex_unlock(&r->mu);
+	req_unref(r);
+}
+
+int
+http_request_drain(struct http *h, int timeout_s)
+{
+	struct timespec deadline;
+	struct req **left;
+	size_t nleft = 0;
+	int abandoned;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_s > 0 ? timeout_s : 0;
+	pthread_mutex_lock(&h->mu);
+	while (h->inflight > 0)
+		if (pthread_cond_timedwait(&h->idle, &h->mu, &deadline) ==
+		    ETIMEDOUT)
+			break;
+	/*
+	 * Whatever is left is abandoned.  MHD cannot stop with suspended
+	 * connections, so resume them: each answers 503 and its store
+	 * callback, whenever it comes, only drops its reference.
+	 */
+	atomic_store(&h->abandoning, true);
+	abandoned = h->inflight;
+	left = xcalloc((size_t)h->inflight + 1, sizeof(*left));
+	for (struct req *r = h->reqs; r != NULL; r = r->next) {
+		pthread_mutex_lock(&r->mu);
+		if (r->suspended) {
+			r->refs++;
+			left[nleft++] = r;
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	/* Resumed without h->mu held, as the store callback does. */
+	for (size_t i = 0; i < nleft; i++) {
+		struct req *r = left[i];
+
+		pthread_mutex_lock(&r->mu);
+		if (r->suspended) {
+			r->suspended = false;
+			MHD_resume_connection(r->conn);
+		}
+		pthread_mutex_unlock(&r->mu);
+		req_unref(r);
+	}
+	free(left);
+	if (abandoned > 0)
+		log_warnx("http: %d request(s) abandoned at shutdown",
+		    abandoned);
+	return abandoned;
+}

@@ -1,0 +1,105 @@
+/*
+ * http_request: the private seam between http.c (the listeners' lifecycle)
+ * and http_request.c (one request, from MHD's first call to its
+ * completion).  Nothing outside those two files includes this header.
+ *
+ * http.c creates the server, starts a daemon per listener with the
+ * handler and completion callbacks below, and at shutdown hands the
+ * in-flight set to http_request_drain.  http_request.c owns that set, the
+ * per-request state and the request metrics; it never starts or stops a
+ * daemon.  The dependency runs one way: http.c uses this file's functions,
+ * never the reverse.
+ */
+#ifndef VISITSD_HTTP_REQUEST_H
+#define VISITSD_HTTP_REQUEST_H
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+#include "metrics.h"
+#include "store.h"
+
+#define HTTP_ADDR_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
+#define HTTP_STATUS_MIN	100
+#define HTTP_NSTATUS	500			/* 100..599 are counted */
+
+struct apikey_ring;
+struct http;
+struct req;
+
+struct listener {
+	struct http		*h;
+	struct MHD_Daemon	*daemon;
+	struct api_options	 opt;
+	char			 address[HTTP_ADDR_MAX];
+};
+
+/*
+ * The request metrics' series, registered by http_request_metrics.  A
+ * (route, status) series is registered on its first use and kept here, so
+ * every later request is one relaxed atomic addition.
+ */
+struct http_metrics {
+	struct metrics_family			*requests;
+	_Atomic(struct metrics_counter *)	 by_status[API_NROUTES]
+						    [HTTP_NSTATUS];
+	struct metrics_histogram		*duration[API_NROUTES];
+	struct metrics_counter			*inflight;
+	struct metrics_counter			*store_ops[STORE_NOPS]
+						    [STORE_NRESULTS];
+};
+
+struct http {
+	struct store		*store;		/* borrowed */
+	struct apikey_ring	*keys;		/* borrowed */
+	struct api_cors		*cors;
+	bool			 auth_none;
+	size_t			 max_body;
+	char			 cors_max_age[16];	/* preflight Max-Age */
+	struct listener	 main;
+	struct listener	 metrics;	/* daemon NULL if none */
+	struct http_metrics	 m;
+
+	pthread_mutex_t		 mu;		/* guards reqs, inflight */
+	pthread_cond_t		 idle;		/* inflight reached 0 */
+	struct req		*reqs;
+	int			 inflight;
+	atomic_bool		 stopping;	/* answer with Connection: close */
+	atomic_bool		 abandoning;	/* do not suspend any more */
+	bool			 shut;
+	int			 abandoned;
+};
+
+/* Register the request metrics' families and series into *m. */
+void	http_request_metrics(struct http_metrics *m);
+
+/*
+ * MHD's access handler and completed-notification; cls is the struct
+ * http_listener the daemon serves (borrowed).  The handler allocates the
+ * request state in *con_cls on the first call; the notification logs and
+ * counts the request and drops MHD's reference to it.
+ */
+enum MHD_Result	http_request_handler(void *cls, struct MHD_Connection *conn,
+		    const char *url, const char *method, const char *version,
+		    const char *upload_data, size_t *upload_data_size,
+		    void **con_cls);
+void		http_request_completed(void *cls,
+		    struct MHD_Connection *conn, void **con_cls,
+		    enum MHD_RequestTerminationCode toe);
+
+/*
+ * Wait up to timeout_s seconds for the in-flight requests to complete,
+ * then abandon the rest: from now on nothing suspends, and every request
+ * still suspended is resumed to answer 503 (its store callback, whenever
+ * it comes, only drops its reference).  Call once, with the listeners
+ * quiesced and before their daemons stop.  Returns the number abandoned.
+ */
+int	http_request_drain(struct http *h, int timeout_s);
+
+#endif
