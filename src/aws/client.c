@@ -442,9 +442,10 @@ client_new(const struct client_options *opts, char *err, size_t errlen)
 	struct client_op *const *op;
 
 	pthread_once(&curl_once, curl_init_once);
-	pthread_once(&metrics_once, metrics_register);
+	/* The per-operation families first: they render in this order. */
 	for (op = opts->ops; op != NULL && *op != NULL; op++)
 		client_op_register(*op);
+	pthread_once(&metrics_once, metrics_register);
 	if (!curl_ready) {
 		snprintf(err, errlen, "curl_global_init failed");
 		creds_provider_free(creds);
