@@ -6,7 +6,8 @@
  * strongly consistent GetItem, check is DescribeTable with its answer
  * cached for a few seconds.  Requests go through the AWS client
  * (aws/client.c), which completes them on its own thread; the HTTP workers
- * never wait on the network.
+ * never wait on the network.  The three operations are named here
+ * (struct client_op), and label the client's visitsd_aws_* metrics.
  *
  * Coalescing: while an UpdateItem for an id is in flight, further
  * increments of that id queue behind it and go out together as one
@@ -59,7 +60,7 @@ struct pending {
 
 struct store_dynamodb {
 	struct store	 base;		/* first: the store contract */
-	struct aws_client *client;
+	struct client	*client;
 	char		*table, *key_attribute, *count_attribute;
 	struct dynamodb_table tbl;	/* points into the strings above */
 	pthread_mutex_t	 lock;
@@ -79,6 +80,11 @@ struct single {
 };
 
 static struct metrics_counter *m_increments, *m_coalesced, *m_batches;
+
+/* UpdateItem may have been applied when its answer is lost: never re-sent. */
+static struct client_op update_item = CLIENT_OP("UpdateItem", false);
+static struct client_op get_item = CLIENT_OP("GetItem", true);
+static struct client_op describe_table = CLIENT_OP("DescribeTable", true);
 
 static size_t
 bucket_of(const char *id)
@@ -108,7 +114,7 @@ static void	send_batch(struct pending *);
  * then give each waiter its own count.
  */
 static void
-update_done(void *arg, const struct aws_response *r)
+update_done(void *arg, const struct client_response *r)
 {
 	struct pending *p = arg, **pp;
 	struct store_dynamodb *s = p->s;
@@ -119,7 +125,7 @@ update_done(void *arg, const struct aws_response *r)
 	bool again;
 
 	switch (r->outcome) {
-	case AWS_OK:
+	case CLIENT_OK:
 		if (dynamodb_parse_update_item(r->body, r->body_len,
 		    s->count_attribute, &v, err, sizeof(err)) == -1 ||
 		    v < p->n_inflight) {
@@ -129,13 +135,13 @@ update_done(void *arg, const struct aws_response *r)
 			res = STORE_UNKNOWN_OUTCOME;
 		}
 		break;
-	case AWS_FAILED:
+	case CLIENT_FAILED:
 		res = STORE_ERROR;
 		break;
-	case AWS_UNAVAILABLE:
+	case CLIENT_UNAVAILABLE:
 		res = STORE_UNAVAILABLE;
 		break;
-	case AWS_UNKNOWN:
+	case CLIENT_UNKNOWN:
 		res = STORE_UNKNOWN_OUTCOME;
 		break;
 	}
@@ -178,8 +184,8 @@ send_batch(struct pending *p)
 	struct store_dynamodb *s = p->s;
 
 	metrics_counter_add(m_batches, 1);
-	aws_client_submit(s->client, "UpdateItem",
-	    dynamodb_update_item_body(&s->tbl, p->id, p->n_inflight), false,
+	client_submit(s->client, &update_item,
+	    dynamodb_update_item_body(&s->tbl, p->id, p->n_inflight),
 	    update_done, p);
 }
 
@@ -218,21 +224,21 @@ dyn_increment(struct store *base, const char *id, store_done_fn *done,
 }
 
 static void
-get_done(void *arg, const struct aws_response *r)
+get_done(void *arg, const struct client_response *r)
 {
 	struct single *g = arg;
 	enum store_result res = STORE_UNAVAILABLE;
 	uint64_t v = 0;
 	char err[256];
 
-	if (r->outcome == AWS_OK) {
+	if (r->outcome == CLIENT_OK) {
 		res = STORE_OK;
 		if (dynamodb_parse_get_item(r->body, r->body_len,
 		    g->s->count_attribute, &v, err, sizeof(err)) == -1) {
 			log_error("dynamodb GetItem: %s", err);
 			res = STORE_ERROR;
 		}
-	} else if (r->outcome == AWS_FAILED)
+	} else if (r->outcome == CLIENT_FAILED)
 		res = STORE_ERROR;
 	g->done(g->arg, res, v);
 	free(g);
@@ -247,19 +253,19 @@ dyn_get(struct store *base, const char *id, store_done_fn *done, void *arg)
 	g->s = s;
 	g->done = done;
 	g->arg = arg;
-	aws_client_submit(s->client, "GetItem",
-	    dynamodb_get_item_body(&s->tbl, id), true, get_done, g);
+	client_submit(s->client, &get_item, dynamodb_get_item_body(&s->tbl, id),
+	    get_done, g);
 }
 
 static void
-check_done(void *arg, const struct aws_response *r)
+check_done(void *arg, const struct client_response *r)
 {
 	struct store_dynamodb *s = arg;
 	enum store_result res = STORE_UNAVAILABLE;
 	struct waiter *list, *w;
 	char status[32], err[256];
 
-	if (r->outcome == AWS_OK) {
+	if (r->outcome == CLIENT_OK) {
 		if (dynamodb_parse_describe_table(r->body, r->body_len, status,
 		    sizeof(status), err, sizeof(err)) == -1)
 			log_error("dynamodb DescribeTable: %s", err);
@@ -306,8 +312,8 @@ dyn_check(struct store *base, store_done_fn *done, void *arg)
 	s->check_inflight = true;
 	pthread_mutex_unlock(&s->lock);
 	if (send)
-		aws_client_submit(s->client, "DescribeTable",
-		    dynamodb_describe_table_body(&s->tbl), true, check_done, s);
+		client_submit(s->client, &describe_table,
+		    dynamodb_describe_table_body(&s->tbl), check_done, s);
 }
 
 static void
@@ -317,7 +323,7 @@ dyn_free(struct store *base)
 	size_t i;
 
 	/* Drains: every batch, get and check completes before it returns. */
-	aws_client_free(s->client);
+	client_free(s->client);
 	for (i = 0; i < NBUCKETS; i++)
 		if (s->buckets[i] != NULL)
 			log_error("dynamodb: increments left after the drain");
@@ -352,22 +358,17 @@ metrics_register(void)
 struct store *
 store_dynamodb_new(const struct config *cfg, char *err, size_t errlen)
 {
-	struct aws_client_options o;
+	static struct client_op *const ops[] = { &update_item, &get_item,
+	    &describe_table, NULL };
+	struct client_options o;
 	struct store_dynamodb *s;
 
-	if (strcmp(cfg->dynamodb_key_attribute,
-	    cfg->dynamodb_count_attribute) == 0) {
-		snprintf(err, errlen, "the DynamoDB key and count attributes "
-		    "must differ (both are \"%s\")", cfg->dynamodb_key_attribute);
-		return NULL;
-	}
+	/* The attribute names are valid and differ: config_validate. */
 	pthread_once(&metrics_once, metrics_register);
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->table = strdup(cfg->dynamodb_table)) == NULL ||
-	    (s->key_attribute = strdup(cfg->dynamodb_key_attribute)) == NULL ||
-	    (s->count_attribute = strdup(cfg->dynamodb_count_attribute)) ==
-	    NULL)
-		fatalx("out of memory");
+	s = xcalloc(1, sizeof(*s));
+	s->table = xstrdup(cfg->dynamodb_table);
+	s->key_attribute = xstrdup(cfg->dynamodb_key_attribute);
+	s->count_attribute = xstrdup(cfg->dynamodb_count_attribute);
 	s->base.ops = &dynamodb_ops;
 	s->tbl.table = s->table;
 	s->tbl.key_attribute = s->key_attribute;
@@ -379,7 +380,8 @@ store_dynamodb_new(const struct config *cfg, char *err, size_t errlen)
 	o.content_type = DYNAMODB_CONTENT_TYPE;
 	o.connect_timeout_ms = cfg->aws_connect_timeout_ms;
 	o.request_timeout_ms = cfg->aws_request_timeout_ms;
-	if ((s->client = aws_client_new(&o, err, errlen)) == NULL) {
+	o.ops = ops;
+	if ((s->client = client_new(&o, err, errlen)) == NULL) {
 		pthread_mutex_destroy(&s->lock);
 		free(s->table);
 		free(s->key_attribute);

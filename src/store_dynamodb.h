@@ -13,8 +13,9 @@ struct store;
 
 /*
  * Start a store on the table cfg->dynamodb_table, with its own AWS client.
- * Returns a new store, or NULL with a one-line reason in err.  cfg is
- * borrowed for the call only.
+ * cfg has passed config_validate, which owns the attribute-name rules
+ * (valid, key and count different).  Returns a new store, or NULL with a
+ * one-line reason in err.  cfg is borrowed for the call only.
  */
 struct store	*store_dynamodb_new(const struct config *cfg, char *err,
 		    size_t errlen);

@@ -46,7 +46,7 @@ path_str(json_t *root, const char *a, const char *b, const char *c)
 	return json_string_value(v);
 }
 
-START_TEST(update_item_body)
+START_TEST(update_item_adds_n_and_returns_the_new_count)
 {
 	json_t *root = parse(dynamodb_update_item_body(&tbl, "alice.b-c~",
 	    18446744073709551615ULL));
@@ -68,7 +68,7 @@ START_TEST(update_item_body)
 }
 END_TEST
 
-START_TEST(update_item_custom_names)
+START_TEST(update_item_escapes_any_table_and_attribute_name)
 {
 	const struct dynamodb_table t = { "t\"x", "pk", "n\\m" };
 	json_t *root = parse(dynamodb_update_item_body(&t, "id", 3));
@@ -83,7 +83,7 @@ START_TEST(update_item_custom_names)
 }
 END_TEST
 
-START_TEST(get_item_body)
+START_TEST(get_item_is_consistent_and_projects_both_names)
 {
 	json_t *root = parse(dynamodb_get_item_body(&tbl, "bob"));
 
@@ -100,7 +100,7 @@ START_TEST(get_item_body)
 }
 END_TEST
 
-START_TEST(describe_table_body)
+START_TEST(describe_table_names_only_the_table)
 {
 	json_t *root = parse(dynamodb_describe_table_body(&tbl));
 
@@ -110,7 +110,7 @@ START_TEST(describe_table_body)
 }
 END_TEST
 
-START_TEST(parse_u64)
+START_TEST(numbers_are_plain_unsigned_64_bit_decimals)
 {
 	uint64_t v = 7;
 
@@ -133,7 +133,7 @@ END_TEST
 
 #define S(lit)	lit, sizeof(lit) - 1
 
-START_TEST(parse_update_item)
+START_TEST(update_answer_needs_the_count_in_range)
 {
 	char err[256];
 	uint64_t v = 0;
@@ -176,7 +176,7 @@ START_TEST(parse_update_item)
 }
 END_TEST
 
-START_TEST(parse_get_item)
+START_TEST(get_answer_without_item_counts_zero)
 {
 	char err[256];
 	uint64_t v = 9;
@@ -211,7 +211,7 @@ START_TEST(parse_get_item)
 }
 END_TEST
 
-START_TEST(parse_describe_table)
+START_TEST(describe_answer_gives_the_table_status)
 {
 	char err[256], st[32];
 
@@ -235,14 +235,14 @@ Suite *suite_dynamodb(void)
 	Suite *s = suite_create("dynamodb");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, update_item_body);
-	tcase_add_test(tc, update_item_custom_names);
-	tcase_add_test(tc, get_item_body);
-	tcase_add_test(tc, describe_table_body);
-	tcase_add_test(tc, parse_u64);
-	tcase_add_test(tc, parse_update_item);
-	tcase_add_test(tc, parse_get_item);
-	tcase_add_test(tc, parse_describe_table);
+	tcase_add_test(tc, update_item_adds_n_and_returns_the_new_count);
+	tcase_add_test(tc, update_item_escapes_any_table_and_attribute_name);
+	tcase_add_test(tc, get_item_is_consistent_and_projects_both_names);
+	tcase_add_test(tc, describe_table_names_only_the_table);
+	tcase_add_test(tc, numbers_are_plain_unsigned_64_bit_decimals);
+	tcase_add_test(tc, update_answer_needs_the_count_in_range);
+	tcase_add_test(tc, get_answer_without_item_counts_zero);
+	tcase_add_test(tc, describe_answer_gives_the_table_status);
 	suite_add_tcase(s, tc);
 	return s;
 }

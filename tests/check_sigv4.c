@@ -340,7 +340,7 @@ hex(const unsigned char *in, size_t n, char *out)
 }
 
 /* "Examples of how to derive a signing key for Signature Version 4". */
-START_TEST(doc_signing_key)
+START_TEST(signing_key_matches_the_documented_example)
 {
 	unsigned char key[32];
 	char h[65];
@@ -354,7 +354,7 @@ START_TEST(doc_signing_key)
 END_TEST
 
 /* The IAM ListUsers GET request of the SigV4 documentation, stage by stage. */
-START_TEST(doc_iam_list_users)
+START_TEST(stages_match_the_documented_iam_request)
 {
 	const struct sigv4_header hs[] = {
 		{ "Content-Type",
@@ -395,7 +395,7 @@ START_TEST(doc_iam_list_users)
 END_TEST
 
 /* The same request through sigv4_sign, which adds X-Amz-Date itself. */
-START_TEST(doc_iam_list_users_sign)
+START_TEST(sign_matches_the_documented_iam_request)
 {
 	const struct sigv4_header hs[] = {
 		{ "Content-Type",
@@ -445,7 +445,7 @@ END_TEST
  * decoded then re-encoded strictly: '/', ';', '+', '=' and ' ' come out
  * escaped, an escaped key is not escaped twice.
  */
-START_TEST(encoding_rules)
+START_TEST(path_encoded_twice_query_decoded_and_reencoded)
 {
 	const struct sigv4_header hs[] = { { "host", "h" } };
 	const struct sigv4_request r = { "GET", "/a%20b/c d/./../e//",
@@ -472,7 +472,7 @@ END_TEST
  * The cache gives the key the secret derives, and a different secret or
  * day in the same cache gives that secret's or day's key, not the cached one.
  */
-START_TEST(key_cache)
+START_TEST(key_cache_never_serves_another_secret_or_day)
 {
 	const struct sigv4_header hs[] = { { "host", "h" } };
 	const struct sigv4_request r = { "POST", "/", NULL, hs, 1, "{}", 2 };
@@ -544,12 +544,12 @@ Suite *suite_sigv4(void)
 	TCase *tc = tcase_create("documentation");
 	TCase *conf = tcase_create("conformance");
 
-	tcase_add_test(tc, doc_signing_key);
-	tcase_add_test(tc, doc_iam_list_users);
-	tcase_add_test(tc, doc_iam_list_users_sign);
+	tcase_add_test(tc, signing_key_matches_the_documented_example);
+	tcase_add_test(tc, stages_match_the_documented_iam_request);
+	tcase_add_test(tc, sign_matches_the_documented_iam_request);
 	tcase_add_test(tc, sign_refuses_reserved_headers);
-	tcase_add_test(tc, encoding_rules);
-	tcase_add_test(tc, key_cache);
+	tcase_add_test(tc, path_encoded_twice_query_decoded_and_reencoded);
+	tcase_add_test(tc, key_cache_never_serves_another_secret_or_day);
 	suite_add_tcase(s, tc);
 
 	suite_dir = getenv("SIGV4_SUITE");

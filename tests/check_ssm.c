@@ -12,7 +12,7 @@
 
 Suite *suite_ssm(void);
 
-START_TEST(request_body)
+START_TEST(get_parameter_asks_for_decryption)
 {
 	char *s = ssm_get_parameter_body("/visitsd/api-key");
 	json_t *root;
@@ -31,7 +31,7 @@ END_TEST
 
 #define S(lit)	lit, sizeof(lit) - 1
 
-START_TEST(parse_answer)
+START_TEST(answer_value_is_returned_and_never_quoted_in_errors)
 {
 	char err[256], *v;
 
@@ -62,8 +62,8 @@ Suite *suite_ssm(void)
 	Suite *s = suite_create("ssm");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, request_body);
-	tcase_add_test(tc, parse_answer);
+	tcase_add_test(tc, get_parameter_asks_for_decryption);
+	tcase_add_test(tc, answer_value_is_returned_and_never_quoted_in_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

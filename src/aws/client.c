@@ -2,20 +2,20 @@
  * client: AWS JSON-protocol requests over libcurl's multi interface, on a
  * thread of its own.
  *
- * Life of a request: aws_client_submit queues it and wakes the thread
+ * Life of a request: client_submit queues it and wakes the thread
  * (curl_multi_wakeup); the thread signs an attempt (sign time = now plus
  * the clock offset learnt from a skew answer), hands an easy handle to the
  * one multi handle, and when the transfer ends asks retry.c what to do:
  * finish, or wait a jittered backoff and re-sign and re-send.  Connections
  * live in the multi handle's cache and are reused across requests.
  *
- * The body goes to libcurl through a read callback, never CURLOPT_POSTFIELDS,
- * so this file knows whether any body byte was handed over (before that
- * point a failure is "not sent" and always safe to retry).  For requests
- * that are not idempotent the seek callback refuses to rewind and the
- * pre-request callback refuses a second send: libcurl's silent re-send on
- * a reused connection that died before answering is turned into a failed
- * transfer, which is an unknown outcome, never a second write.
+ * Each attempt is one easy handle (client_easy.c), which tells whether any
+ * body byte was handed over and refuses libcurl's own silent re-send of a
+ * request that is not idempotent; retry.c turns that into a verdict, and a
+ * failure after the body left is an unknown outcome, never a second write.
+ *
+ * The per-operation metrics are the caller's struct client_op's
+ * (client_op.c registers them); this file counts into them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -31,7 +30,13 @@
 #include <openssl/rand.h>
 
 #include "aws/client.h"
+#include "aws/client_easy.h"
+#include "aws/client_op.h"
 #include "aws/creds.h"
+#include "aws/curlbuf.h"
+#include "aws/endpoint.h"
+#include "aws/region.h"
+#include "aws/retry.h"
 #include "aws/sigv4.h"
 #include "log.h"
 #include "metrics.h"
@@ -43,32 +48,24 @@
 /* One request, across its attempts. */
 struct xfer {
 	struct xfer	*next;
-	struct aws_client *c;
-	const char	*op;
-	int		 opi;		/* index into the metric tables */
+	struct client	*c;
+	struct client_op *op;		/* borrowed, static */
 	char		*body;		/* owned, wiped on free */
-	size_t		 len, off;
-	bool		 idempotent;
-	aws_done_fn	*done;
+	size_t		 len;
+	client_done_fn	*done;
 	void		*arg;
 	int		 attempt;	/* attempts started */
 	int		 retry_cost;	/* quota tokens its retries took */
 	bool		 throttled;	/* last retry was for throttling */
 	uint64_t	 due_ms;	/* when a delayed retry may start */
 	/* Per attempt: */
-	CURL		*easy;
-	struct curl_slist *headers;
-	bool		 body_started;	/* a body byte was handed to libcurl */
-	int		 sends;		/* pre-request callbacks seen */
-	char		*answer;
-	size_t		 answer_len;
-	char		 date[64];	/* the answer's Date header */
+	struct client_easy e;		/* the transfer */
 	long		 status;
 	char		 error_type[96];
 	char		 error_message[256];
 };
 
-struct aws_client {
+struct client {
 	char		*service, *target_prefix, *content_type;
 	char		*region, *endpoint, *host;
 	int		 connect_timeout_ms, request_timeout_ms, max_attempts;
@@ -84,35 +81,13 @@ struct aws_client {
 	/* Client thread only: */
 	struct xfer	*delayed;	/* waiting for their backoff */
 	int		 active;	/* easy handles in the multi handle */
-	struct aws_retry_quota quota;
+	struct retry_quota quota;
 	atomic_long	 skew;		/* seconds to add to our clock */
 };
 
 /* ---- metrics ---------------------------------------------------------- */
 
-#define NOPS	5
-static const char *const op_names[NOPS] = {
-	"UpdateItem", "GetItem", "DescribeTable", "GetParameter", "other",
-};
-#define OUTCOME_LABELS(op) { \
-	"op=\"" op "\",outcome=\"ok\"", "op=\"" op "\",outcome=\"error\"", \
-	"op=\"" op "\",outcome=\"unavailable\"", \
-	"op=\"" op "\",outcome=\"unknown\"" }
-static const char *const outcome_labels[NOPS][4] = {
-	OUTCOME_LABELS("UpdateItem"), OUTCOME_LABELS("GetItem"),
-	OUTCOME_LABELS("DescribeTable"), OUTCOME_LABELS("GetParameter"),
-	OUTCOME_LABELS("other"),
-};
-static const char *const op_labels[NOPS] = {
-	"op=\"UpdateItem\"", "op=\"GetItem\"", "op=\"DescribeTable\"",
-	"op=\"GetParameter\"", "op=\"other\"",
-};
-
 static struct {
-	struct metrics_counter *requests[NOPS][4];
-	struct metrics_counter *retries[NOPS];
-	struct metrics_counter *throttles[NOPS];
-	struct metrics_counter *unknown[NOPS];
 	struct metrics_counter *quota_exhausted;
 	struct metrics_counter *skew_corrections;
 } m;
@@ -121,39 +96,12 @@ static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
 static void
 metrics_register(void)
 {
-	int i, j;
-
-	for (i = 0; i < NOPS; i++) {
-		for (j = 0; j < 4; j++)
-			m.requests[i][j] = metrics_counter_new(
-			    "visitsd_aws_requests_total", outcome_labels[i][j],
-			    "AWS requests by operation and final outcome", 0);
-		m.retries[i] = metrics_counter_new("visitsd_aws_retries_total",
-		    op_labels[i], "AWS request attempts that were retries", 0);
-		m.throttles[i] = metrics_counter_new(
-		    "visitsd_aws_throttles_total", op_labels[i],
-		    "AWS answers that said throttled", 0);
-		m.unknown[i] = metrics_counter_new(
-		    "visitsd_aws_unknown_outcomes_total", op_labels[i],
-		    "Non-idempotent AWS requests whose outcome is unknown", 0);
-	}
 	m.quota_exhausted = metrics_counter_new(
 	    "visitsd_aws_retry_quota_exhausted_total", NULL,
 	    "Retries not made because the retry quota was empty", 0);
 	m.skew_corrections = metrics_counter_new(
 	    "visitsd_aws_clock_skew_corrections_total", NULL,
 	    "Clock offsets learnt from AWS skew answers", 0);
-}
-
-static int
-op_index(const char *op)
-{
-	int i;
-
-	for (i = 0; i < NOPS - 1; i++)
-		if (strcmp(op, op_names[i]) == 0)
-			return i;
-	return NOPS - 1;
 }
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -168,49 +116,29 @@ random01(void)
 	return (double)r / 4294967296.0;
 }
 
-/* Free the per-attempt state; the headers may carry a session token. */
-static void
-attempt_cleanup(struct xfer *x)
-{
-	struct curl_slist *h;
-
-	if (x->easy != NULL) {
-		curl_multi_remove_handle(x->c->multi, x->easy);
-		curl_easy_cleanup(x->easy);
-		x->easy = NULL;
-	}
-	for (h = x->headers; h != NULL; h = h->next)
-		OPENSSL_cleanse(h->data, strlen(h->data));
-	curl_slist_free_all(x->headers);
-	x->headers = NULL;
-	free(x->answer);
-	x->answer = NULL;
-	x->answer_len = 0;
-}
-
 static void
 xfer_free(struct xfer *x)
 {
-	attempt_cleanup(x);
+	client_easy_cleanup(&x->e, x->c->multi);
 	util_wipe_free(x->body, x->len);
 	free(x);
 }
 
 /* Complete x with outcome and free it.  Client thread (or inline). */
 static void
-finish(struct xfer *x, enum aws_outcome outcome, const char *why)
+finish(struct xfer *x, enum client_outcome outcome, const char *why)
 {
-	struct aws_response r;
-	static const char *const oname[] = {
+	struct client_response r;
+	static const char *const oname[CLIENT_NOUTCOMES] = {
 		"ok", "error", "unavailable", "unknown",
 	};
 
-	metrics_counter_add(m.requests[x->opi][outcome], 1);
-	if (outcome == AWS_UNKNOWN)
-		metrics_counter_add(m.unknown[x->opi], 1);
-	if (outcome != AWS_OK)
+	metrics_counter_add(x->op->requests[outcome], 1);
+	if (outcome == CLIENT_UNKNOWN)
+		metrics_counter_add(x->op->unknown, 1);
+	if (outcome != CLIENT_OK)
 		log_warnx("aws %s %s: %s after %d attempt%s: %s%s%s",
-		    x->c->service, x->op, oname[outcome], x->attempt,
+		    x->c->service, x->op->name, oname[outcome], x->attempt,
 		    x->attempt == 1 ? "" : "s",
 		    x->error_type[0] != '\0' ? x->error_type : "",
 		    x->error_type[0] != '\0' ? " " : "",
@@ -218,8 +146,8 @@ finish(struct xfer *x, enum aws_outcome outcome, const char *why)
 	memset(&r, 0, sizeof(r));
 	r.outcome = outcome;
 	r.status = x->status;
-	r.body = x->answer != NULL ? x->answer : "";
-	r.body_len = x->answer_len;
+	r.body = x->e.answer.data != NULL ? x->e.answer.data : "";
+	r.body_len = x->e.answer.len;
 	r.error_type = x->error_type;
 	r.error_message = why != NULL ? why : x->error_message;
 	r.attempts = x->attempt;
@@ -227,128 +155,14 @@ finish(struct xfer *x, enum aws_outcome outcome, const char *why)
 	xfer_free(x);
 }
 
-/* ---- libcurl callbacks ------------------------------------------------ */
-
-static size_t
-read_cb(char *buf, size_t size, size_t nitems, void *p)
-{
-	struct xfer *x = p;
-	size_t n = size * nitems;
-
-	if (n > x->len - x->off)
-		n = x->len - x->off;
-	memcpy(buf, x->body + x->off, n);
-	x->off += n;
-	if (n > 0)
-		x->body_started = true;
-	return n;
-}
-
-/*
- * libcurl rewinds the body only to send it again (its own retry on a dead
- * reused connection, or a redirect): allowed for idempotent requests,
- * refused for the others so that the transfer fails instead.
- */
-static int
-seek_cb(void *p, curl_off_t offset, int origin)
-{
-	struct xfer *x = p;
-
-	if (!x->idempotent)
-		return CURL_SEEKFUNC_CANTSEEK;
-	if (origin != SEEK_SET || offset < 0 || (size_t)offset > x->len)
-		return CURL_SEEKFUNC_FAIL;
-	x->off = (size_t)offset;
-	return CURL_SEEKFUNC_OK;
-}
-
-/*
- * Called before each request goes out on a connection.  A second call for
- * one attempt is libcurl re-sending by itself; for a request that is not
- * idempotent and whose body was already handed over, refuse it.
- */
-static int
-prereq_cb(void *p, char *primary_ip, char *local_ip, int primary_port,
-    int local_port)
-{
-	struct xfer *x = p;
-
-	(void)primary_ip;
-	(void)local_ip;
-	(void)primary_port;
-	(void)local_port;
-	if (++x->sends > 1 && !x->idempotent && x->body_started)
-		return CURL_PREREQFUNC_ABORT;
-	return CURL_PREREQFUNC_OK;
-}
-
-static size_t
-write_cb(char *data, size_t size, size_t nmemb, void *p)
-{
-	struct xfer *x = p;
-	size_t n = size * nmemb;
-	char *nb;
-
-	if (x->answer_len + n > MAX_ANSWER)
-		return 0;
-	if ((nb = realloc(x->answer, x->answer_len + n + 1)) == NULL)
-		return 0;
-	memcpy(nb + x->answer_len, data, n);
-	x->answer = nb;
-	x->answer_len += n;
-	x->answer[x->answer_len] = '\0';
-	return n;
-}
-
-static size_t
-header_cb(char *data, size_t size, size_t nitems, void *p)
-{
-	struct xfer *x = p;
-	size_t n = size * nitems, vlen;
-	const char *v;
-
-	if (n > 5 && strncasecmp(data, "date:", 5) == 0) {
-		v = data + 5;
-		vlen = n - 5;
-		while (vlen > 0 && (*v == ' ' || *v == '\t'))
-			v++, vlen--;
-		while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
-			vlen--;
-		if (vlen < sizeof(x->date)) {
-			memcpy(x->date, v, vlen);
-			x->date[vlen] = '\0';
-		}
-	}
-	return n;
-}
-
 /* ---- attempts --------------------------------------------------------- */
-
-static int
-add_header(struct curl_slist **list, const char *name, const char *value)
-{
-	struct curl_slist *n;
-	char *line;
-	size_t len = strlen(name) + strlen(value) + 3;
-
-	if ((line = malloc(len)) == NULL)
-		return -1;
-	snprintf(line, len, "%s: %s", name, value);
-	n = curl_slist_append(*list, line);
-	OPENSSL_cleanse(line, len);
-	free(line);
-	if (n == NULL)
-		return -1;
-	*list = n;
-	return 0;
-}
 
 /* Sign the request for this attempt and build its header list. */
 static int
 sign(struct xfer *x, char *err, size_t errlen)
 {
-	struct aws_client *c = x->c;
-	struct aws_credentials *cr;
+	struct client *c = x->c;
+	struct creds *cr;
 	struct sigv4_header h[3];
 	struct sigv4_request req;
 	struct sigv4_params params;
@@ -358,7 +172,8 @@ sign(struct xfer *x, char *err, size_t errlen)
 
 	if ((cr = creds_get(c->creds, err, errlen)) == NULL)
 		return -1;
-	snprintf(target, sizeof(target), "%s%s", c->target_prefix, x->op);
+	snprintf(target, sizeof(target), "%s%s", c->target_prefix,
+	    x->op->name);
 	h[0] = (struct sigv4_header){ "host", c->host };
 	h[1] = (struct sigv4_header){ "content-type", c->content_type };
 	h[2] = (struct sigv4_header){ "x-amz-target", target };
@@ -379,22 +194,21 @@ sign(struct xfer *x, char *err, size_t errlen)
 	params.normalize_path = true;
 	if (sigv4_sign(&req, &params, &c->keys, &sig, err, errlen) == -1)
 		goto fail;
-	if (add_header(&x->headers, "Host", c->host) == -1 ||
-	    add_header(&x->headers, "Content-Type", c->content_type) == -1 ||
-	    add_header(&x->headers, "X-Amz-Target", target) == -1 ||
-	    add_header(&x->headers, "X-Amz-Date", sig.amz_date) == -1 ||
-	    add_header(&x->headers, "Authorization", sig.authorization) == -1 ||
-	    (cr->session_token != NULL && add_header(&x->headers,
-	    "X-Amz-Security-Token", cr->session_token) == -1) ||
-	    (x->headers = curl_slist_append(x->headers, "Expect:")) == NULL ||
-	    (x->headers = curl_slist_append(x->headers, "Accept:")) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
+	curlbuf_header_add(&x->e.headers, "Host", c->host);
+	curlbuf_header_add(&x->e.headers, "Content-Type", c->content_type);
+	curlbuf_header_add(&x->e.headers, "X-Amz-Target", target);
+	curlbuf_header_add(&x->e.headers, "X-Amz-Date", sig.amz_date);
+	curlbuf_header_add(&x->e.headers, "Authorization", sig.authorization);
+	if (cr->session_token != NULL)
+		curlbuf_header_add(&x->e.headers, "X-Amz-Security-Token",
+		    cr->session_token);
+	/* Empty values: libcurl then sends no Expect or Accept header. */
+	curlbuf_header_append(&x->e.headers, "Expect:");
+	curlbuf_header_append(&x->e.headers, "Accept:");
 	rc = 0;
 fail:
 	OPENSSL_cleanse(&sig, sizeof(sig));
-	aws_credentials_unref(cr);
+	creds_unref(cr);
 	return rc;
 }
 
@@ -402,65 +216,29 @@ fail:
 static void
 attempt_start(struct xfer *x)
 {
-	struct aws_client *c = x->c;
+	struct client *c = x->c;
 	char err[256];
-	CURL *e;
 
 	x->attempt++;
-	x->body_started = false;
-	x->sends = 0;
-	x->off = 0;
 	x->status = 0;
-	x->date[0] = '\0';
 	x->error_type[0] = x->error_message[0] = '\0';
 	if (sign(x, err, sizeof(err)) == -1) {
-		attempt_cleanup(x);
-		finish(x, AWS_UNAVAILABLE, err);
+		client_easy_cleanup(&x->e, NULL);
+		finish(x, CLIENT_UNAVAILABLE, err);
 		return;
 	}
-	if ((x->easy = e = curl_easy_init()) == NULL)
-		fatalx("curl_easy_init failed");
-	curl_easy_setopt(e, CURLOPT_URL, c->endpoint);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(e, CURLOPT_POST, 1L);
-	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)x->len);
-	curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(e, CURLOPT_READDATA, x);
-	curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_cb);
-	curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
-	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
-	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "visitsd/" VISITSD_VERSION);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)c->connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->request_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-		attempt_cleanup(x);
-		finish(x, AWS_UNAVAILABLE, "curl_multi_add_handle failed");
+	if (client_easy_start(&x->e, c->endpoint, c->connect_timeout_ms,
+	    c->request_timeout_ms, MAX_ANSWER, x) == -1) {
+		client_easy_cleanup(&x->e, NULL);
+		finish(x, CLIENT_UNAVAILABLE, "curl_easy_init failed");
+		return;
+	}
+	if (curl_multi_add_handle(c->multi, x->e.easy) != CURLM_OK) {
+		client_easy_cleanup(&x->e, NULL);
+		finish(x, CLIENT_UNAVAILABLE, "curl_multi_add_handle failed");
 		return;
 	}
 	c->active++;
-}
-
-static enum aws_transport
-transport_of(const struct xfer *x, CURLcode rc)
-{
-	if (rc == CURLE_OK)
-		return AWS_TRANSPORT_ANSWERED;
-	if (!x->body_started)
-		return AWS_TRANSPORT_NOT_SENT;
-	if (rc == CURLE_OPERATION_TIMEDOUT)
-		return AWS_TRANSPORT_TIMEOUT;
-	return AWS_TRANSPORT_LOST;
 }
 
 /* Learn the clock offset from the answer's Date header. */
@@ -470,7 +248,8 @@ learn_skew(struct xfer *x)
 	time_t server;
 	long offset;
 
-	if (x->date[0] == '\0' || aws_parse_http_date(x->date, &server) == -1)
+	if (x->e.date[0] == '\0' ||
+	    retry_parse_http_date(x->e.date, &server) == -1)
 		return;
 	offset = (long)(server - time(NULL));
 	atomic_store(&x->c->skew, offset);
@@ -481,19 +260,20 @@ learn_skew(struct xfer *x)
 
 /* An attempt ended with rc: finish, or schedule the retry. */
 static void
-attempt_done(struct aws_client *c, struct xfer *x, CURLcode rc)
+attempt_done(struct client *c, struct xfer *x, CURLcode rc)
 {
-	enum aws_verdict v;
-	enum aws_transport t = transport_of(x, rc);
+	enum retry_verdict v;
+	enum retry_transport t = client_easy_transport(&x->e, rc);
 	char why[CURL_ERROR_SIZE + 64];
 	bool timeout;
 	int cost;
 
 	why[0] = '\0';
 	if (rc == CURLE_OK) {
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+		curl_easy_getinfo(x->e.easy, CURLINFO_RESPONSE_CODE,
+		    &x->status);
 		if (x->status < 200 || x->status >= 300)
-			aws_error_parse(x->answer, x->answer_len,
+			retry_error_parse(x->e.answer.data, x->e.answer.len,
 			    x->error_type, sizeof(x->error_type),
 			    x->error_message, sizeof(x->error_message));
 		if (x->status >= 300 && x->error_message[0] == '\0')
@@ -501,48 +281,51 @@ attempt_done(struct aws_client *c, struct xfer *x, CURLcode rc)
 			    "HTTP %ld", x->status);
 	} else
 		snprintf(x->error_message, sizeof(x->error_message), "%s%s",
-		    curl_easy_strerror(rc), x->body_started ?
+		    curl_easy_strerror(rc), x->e.body_started ?
 		    " (after the request was sent)" : " (before sending)");
-	v = aws_classify(t, x->status, x->error_type, x->error_message,
-	    x->idempotent);
-	if (v == AWS_VERDICT_RETRY_THROTTLE)
-		metrics_counter_add(m.throttles[x->opi], 1);
-	if (v == AWS_VERDICT_RETRY_SKEW)
+	v = retry_classify(t, x->status, x->error_type, x->error_message,
+	    x->op->idempotent);
+	if (v == RETRY_VERDICT_RETRY_THROTTLE)
+		metrics_counter_add(x->op->throttles, 1);
+	if (v == RETRY_VERDICT_RETRY_SKEW)
 		learn_skew(x);
 	switch (v) {
-	case AWS_VERDICT_OK:
-		aws_retry_quota_release(&c->quota, x->retry_cost);
-		finish(x, AWS_OK, NULL);
+	case RETRY_VERDICT_OK:
+		retry_quota_release(&c->quota, x->retry_cost);
+		finish(x, CLIENT_OK, NULL);
 		return;
-	case AWS_VERDICT_FAIL:
-		finish(x, AWS_FAILED, NULL);
+	case RETRY_VERDICT_FAIL:
+		finish(x, CLIENT_FAILED, NULL);
 		return;
-	case AWS_VERDICT_UNKNOWN:
-		finish(x, AWS_UNKNOWN, NULL);
+	case RETRY_VERDICT_UNKNOWN:
+		finish(x, CLIENT_UNKNOWN, NULL);
 		return;
-	default:
+	case RETRY_VERDICT_RETRY_THROTTLE:
+	case RETRY_VERDICT_RETRY_SKEW:
+	case RETRY_VERDICT_RETRY_TRANSIENT:
+	case RETRY_VERDICT_RETRY_TIMEOUT:
 		break;
 	}
 	if (x->attempt >= c->max_attempts) {
-		finish(x, AWS_UNAVAILABLE, NULL);
+		finish(x, CLIENT_UNAVAILABLE, NULL);
 		return;
 	}
-	timeout = v == AWS_VERDICT_RETRY_TIMEOUT;
-	if ((cost = aws_retry_quota_acquire(&c->quota, timeout)) == 0) {
+	timeout = v == RETRY_VERDICT_RETRY_TIMEOUT;
+	if ((cost = retry_quota_acquire(&c->quota, timeout)) == 0) {
 		metrics_counter_add(m.quota_exhausted, 1);
 		snprintf(why, sizeof(why), "%s; retry quota exhausted",
 		    x->error_message);
-		finish(x, AWS_UNAVAILABLE, why);
+		finish(x, CLIENT_UNAVAILABLE, why);
 		return;
 	}
 	x->retry_cost += cost;
-	x->throttled = v == AWS_VERDICT_RETRY_THROTTLE;
-	metrics_counter_add(m.retries[x->opi], 1);
+	x->throttled = v == RETRY_VERDICT_RETRY_THROTTLE;
+	metrics_counter_add(x->op->retries, 1);
 	log_debug("aws %s %s: attempt %d: %s%s%s; retrying", c->service,
-	    x->op, x->attempt, x->error_type,
+	    x->op->name, x->attempt, x->error_type,
 	    x->error_type[0] != '\0' ? " " : "", x->error_message);
-	attempt_cleanup(x);
-	x->due_ms = util_now_ms() + (uint64_t)aws_backoff_ms(x->attempt,
+	client_easy_cleanup(&x->e, c->multi);
+	x->due_ms = util_now_ms() + (uint64_t)retry_backoff_ms(x->attempt,
 	    x->throttled, random01());
 	x->next = c->delayed;
 	c->delayed = x;
@@ -552,7 +335,7 @@ attempt_done(struct aws_client *c, struct xfer *x, CURLcode rc)
 
 /* Start or fail the delayed retries that are due; next due time. */
 static uint64_t
-run_delayed(struct aws_client *c, bool stopping)
+run_delayed(struct client *c, bool stopping)
 {
 	struct xfer **pp = &c->delayed, *x;
 	uint64_t now = util_now_ms(), next = UINT64_MAX;
@@ -562,7 +345,7 @@ run_delayed(struct aws_client *c, bool stopping)
 			*pp = x->next;
 			x->next = NULL;
 			if (stopping)
-				finish(x, AWS_UNAVAILABLE, "shutting down");
+				finish(x, CLIENT_UNAVAILABLE, "shutting down");
 			else
 				attempt_start(x);
 			continue;
@@ -577,7 +360,7 @@ run_delayed(struct aws_client *c, bool stopping)
 static void *
 run(void *p)
 {
-	struct aws_client *c = p;
+	struct client *c = p;
 	struct xfer *batch, *x;
 	struct CURLMsg *msg;
 	uint64_t next, now;
@@ -630,98 +413,48 @@ run(void *p)
 
 /* ---- public ----------------------------------------------------------- */
 
-/* Host header value from the endpoint URL: host, plus :port when given. */
-static int
-endpoint_host(struct aws_client *c, char *err, size_t errlen)
-{
-	CURLU *u;
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	size_t len;
-	int rc = -1;
-
-	if ((u = curl_url()) == NULL)
-		fatalx("out of memory");
-	if (curl_url_set(u, CURLUPART_URL, c->endpoint, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		snprintf(err, errlen, "endpoint \"%s\" is not a URL",
-		    c->endpoint);
-		goto fail;
-	}
-	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
-		snprintf(err, errlen, "endpoint \"%s\": scheme must be https "
-		    "(or http for a local endpoint)", c->endpoint);
-		goto fail;
-	}
-	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
-	    strcmp(path, "/") != 0 && strcmp(path, "") != 0) {
-		snprintf(err, errlen, "endpoint \"%s\" must not have a path",
-		    c->endpoint);
-		goto fail;
-	}
-	curl_url_get(u, CURLUPART_PORT, &port, 0);
-	len = strlen(host) + (port != NULL ? strlen(port) + 1 : 0) + 1;
-	if ((c->host = malloc(len)) == NULL)
-		fatalx("out of memory");
-	snprintf(c->host, len, "%s%s%s", host, port != NULL ? ":" : "",
-	    port != NULL ? port : "");
-	rc = 0;
-fail:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return rc;
-}
-
-/* AWS_MAX_ATTEMPTS, counting the first try; 3 when unset. */
+/* AWS_MAX_ATTEMPTS (retry.c reads it); AWS_RETRY_MODE only warns. */
 static int
 max_attempts_env(char *err, size_t errlen)
 {
-	const char *s = getenv("AWS_MAX_ATTEMPTS"), *mode;
-	char *end;
-	long v;
+	const char *mode = getenv("AWS_RETRY_MODE");
 
-	mode = getenv("AWS_RETRY_MODE");
 	if (mode != NULL && *mode != '\0' && strcmp(mode, "standard") != 0)
 		log_warnx("AWS_RETRY_MODE=%s: visitsd implements the standard "
 		    "retry mode only and uses it", mode);
-	if (s == NULL || *s == '\0')
-		return 3;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > 100) {
-		snprintf(err, errlen, "AWS_MAX_ATTEMPTS: \"%s\" is not a number "
-		    "from 1 to 100", s);
-		return -1;
-	}
-	return (int)v;
+	return retry_max_attempts(getenv("AWS_MAX_ATTEMPTS"), err, errlen);
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static bool curl_ready;
 
 static void
 curl_init_once(void)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		fatalx("curl_global_init failed");
+	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
 }
 
-struct aws_client *
-aws_client_new(const struct aws_client_options *opts, char *err,
-    size_t errlen)
+struct client *
+client_new(const struct client_options *opts, char *err, size_t errlen)
 {
-	struct aws_client *c;
+	struct client *c;
 	struct creds_provider *creds = opts->creds;
+	struct client_op *const *op;
 
 	pthread_once(&curl_once, curl_init_once);
+	/* The per-operation families first: they render in this order. */
+	for (op = opts->ops; op != NULL && *op != NULL; op++)
+		client_op_register(*op);
 	pthread_once(&metrics_once, metrics_register);
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		fatalx("out of memory");
+	if (!curl_ready) {
+		snprintf(err, errlen, "curl_global_init failed");
+		creds_provider_free(creds);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
 	sigv4_key_cache_init(&c->keys);
-	aws_retry_quota_init(&c->quota);
+	retry_quota_init(&c->quota);
 	c->queue_tail = &c->queue;
 	c->service = xstrdup(opts->service);
 	c->target_prefix = xstrdup(opts->target_prefix);
@@ -734,26 +467,20 @@ aws_client_new(const struct aws_client_options *opts, char *err,
 		goto fail;
 	if (opts->region != NULL)
 		c->region = xstrdup(opts->region);
-	else if ((c->region = aws_region_resolve(err, errlen)) == NULL)
+	else if ((c->region = region_resolve(err, errlen)) == NULL)
 		goto fail;
 	c->endpoint = opts->endpoint != NULL ? xstrdup(opts->endpoint) :
-	    aws_endpoint_resolve(c->service, c->region);
-	if (c->endpoint == NULL) {
-		snprintf(err, errlen, "no endpoint for %s", c->service);
+	    endpoint_resolve(c->service, c->region);
+	if ((c->host = endpoint_host(c->endpoint, err, errlen)) == NULL)
 		goto fail;
-	}
-	if (endpoint_host(c, err, errlen) == -1)
+	if (creds == NULL &&
+	    (creds = creds_cached_new(creds_chain_new_default(), err,
+	    errlen)) == NULL)
 		goto fail;
-	if (creds == NULL) {
-		if ((creds = creds_default_chain_new()) == NULL)
-			fatalx("out of memory");
-		if ((creds = creds_cached_new(creds, err, errlen)) == NULL)
-			goto fail;
-	}
 	c->creds = creds;
 	creds = NULL;
 	if ((c->multi = curl_multi_init()) == NULL)
-		fatalx("curl_multi_init failed");
+		util_out_of_memory();
 	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 	    (long)MAX_CONNECTIONS);
 	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
@@ -768,12 +495,12 @@ aws_client_new(const struct aws_client_options *opts, char *err,
 	return c;
 fail:
 	creds_provider_free(creds);
-	aws_client_free(c);
+	client_free(c);
 	return NULL;
 }
 
 void
-aws_client_free(struct aws_client *c)
+client_free(struct client *c)
 {
 	struct xfer *x;
 
@@ -788,7 +515,7 @@ aws_client_free(struct aws_client *c)
 	}
 	while ((x = c->queue) != NULL) {
 		c->queue = x->next;
-		finish(x, AWS_UNAVAILABLE, "client stopped");
+		finish(x, CLIENT_UNAVAILABLE, "client stopped");
 	}
 	if (c->multi != NULL)
 		curl_multi_cleanup(c->multi);
@@ -805,23 +532,25 @@ aws_client_free(struct aws_client *c)
 }
 
 void
-aws_client_submit(struct aws_client *c, const char *op, char *body,
-    bool idempotent, aws_done_fn *done, void *arg)
+client_submit(struct client *c, struct client_op *op, char *body,
+    client_done_fn *done, void *arg)
 {
 	struct xfer *x;
 	bool refused;
 
+	client_op_register(op);
 	x = xcalloc(1, sizeof(*x));
 	x->c = c;
 	x->op = op;
-	x->opi = op_index(op);
 	x->body = body;
 	x->len = body != NULL ? strlen(body) : 0;
-	x->idempotent = idempotent;
+	x->e.body = body;
+	x->e.len = x->len;
+	x->e.idempotent = op->idempotent;
 	x->done = done;
 	x->arg = arg;
 	if (body == NULL) {
-		finish(x, AWS_FAILED, "out of memory building the request");
+		finish(x, CLIENT_FAILED, "the request body could not be built");
 		return;
 	}
 	pthread_mutex_lock(&c->lock);
@@ -832,7 +561,7 @@ aws_client_submit(struct aws_client *c, const char *op, char *body,
 	}
 	pthread_mutex_unlock(&c->lock);
 	if (refused)
-		finish(x, AWS_UNAVAILABLE, "client stopped");
+		finish(x, CLIENT_UNAVAILABLE, "client stopped");
 	else
 		curl_multi_wakeup(c->multi);
 }

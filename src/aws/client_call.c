@@ -1,13 +1,14 @@
 /*
- * client_call: aws_client_call, the synchronous form of aws_client_submit,
- * for the few callers that may block (the key source at startup and on
- * SIGHUP, through ssm_fetch).
+ * client_call: client_call, the synchronous form of client_submit, for
+ * the few callers that may block (the key source at startup and on SIGHUP,
+ * through ssm_fetch).
  *
  * It submits the request with a completion that copies the final answer
- * into the caller's aws_result and signals a condition variable the caller
- * waits on.  Nothing here knows about signing, retries or libcurl: the
- * request takes the same path as any other (client.c).  Answer bodies may
- * hold secrets (an SSM parameter), so aws_result_cleanup wipes them.
+ * into the caller's client_call_result and signals a condition variable
+ * the caller waits on.  Nothing here knows about signing, retries or
+ * libcurl: the request takes the same path as any other (client.c).
+ * Answer bodies may hold secrets (an SSM parameter), so
+ * client_call_cleanup wipes them.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -16,7 +17,7 @@
 #include <string.h>
 
 #include "aws/client.h"
-#include "log.h"
+#include "aws/client_call.h"
 #include "util.h"
 
 /* The synchronous call: a condition variable the completion signals. */
@@ -24,19 +25,18 @@ struct call {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	bool		 done;
-	struct aws_result *out;
+	struct client_call_result *out;
 };
 
 static void
-call_done(void *arg, const struct aws_response *r)
+call_done(void *arg, const struct client_response *r)
 {
 	struct call *k = arg;
-	struct aws_result *out = k->out;
+	struct client_call_result *out = k->out;
 
 	out->outcome = r->outcome;
 	out->status = r->status;
-	if ((out->body = malloc(r->body_len + 1)) == NULL)
-		fatalx("out of memory");
+	out->body = xmalloc(r->body_len + 1);
 	memcpy(out->body, r->body, r->body_len);
 	out->body[r->body_len] = '\0';
 	out->body_len = r->body_len;
@@ -51,8 +51,8 @@ call_done(void *arg, const struct aws_response *r)
 }
 
 void
-aws_client_call(struct aws_client *c, const char *op, char *body,
-    bool idempotent, struct aws_result *out)
+client_call(struct client *c, struct client_op *op, char *body,
+    struct client_call_result *out)
 {
 	struct call k;
 
@@ -61,7 +61,7 @@ aws_client_call(struct aws_client *c, const char *op, char *body,
 	pthread_mutex_init(&k.lock, NULL);
 	pthread_cond_init(&k.cond, NULL);
 	k.out = out;
-	aws_client_submit(c, op, body, idempotent, call_done, &k);
+	client_submit(c, op, body, call_done, &k);
 	pthread_mutex_lock(&k.lock);
 	while (!k.done)
 		pthread_cond_wait(&k.cond, &k.lock);
@@ -71,11 +71,11 @@ aws_client_call(struct aws_client *c, const char *op, char *body,
 }
 
 void
-aws_result_cleanup(struct aws_result *r)
+client_call_cleanup(struct client_call_result *out)
 {
-	if (r == NULL)
+	if (out == NULL)
 		return;
-	util_wipe_free(r->body, r->body_len);
-	r->body = NULL;
-	r->body_len = 0;
+	util_wipe_free(out->body, out->body_len);
+	out->body = NULL;
+	out->body_len = 0;
 }

@@ -1,15 +1,15 @@
 /*
- * creds: AWS credentials and where they come from, in the SDKs' order.
+ * creds: AWS credentials and the providers they come from, in the SDKs'
+ * order.
  *
- * A provider is a tiny vtable (get, destroy) with private state, as in
- * aws-c-auth; the default chain and the refreshing cache are providers too.
- * The chain tries, in the AWS SDKs' default order: environment
- * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN); the shared
- * files (AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE); ECS/EKS
- * container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI,
- * AWS_CONTAINER_AUTHORIZATION_TOKEN / _TOKEN_FILE); EC2 IMDSv2.  The cache
- * refreshes temporary credentials in the background 5 minutes before they
- * expire; a failed refresh keeps the still-valid ones and retries.
+ * A provider is a tiny vtable (struct creds_ops: name, get, free) with
+ * private state, as in aws-c-auth; the default chain and the refreshing
+ * cache are providers too, so composition is free.  One file per provider:
+ * creds_env.c, creds_profile.c, creds_container.c, creds_imds.c (the last
+ * two over creds_http.c), the chain in creds_chain.c, the cache in
+ * creds_cached.c.  creds.c holds only what they all share: the credentials
+ * object and the dispatch below.  Region and endpoint resolution are
+ * region.h and endpoint.h.
  *
  * Secrets are wiped when the last reference goes and are never logged.
  */
@@ -20,7 +20,7 @@
 #include <time.h>
 
 /* Reference-counted, immutable once made. */
-struct aws_credentials {
+struct creds {
 	char	*access_key_id;
 	char	*secret_access_key;	/* secret */
 	char	*session_token;		/* secret; NULL when not temporary */
@@ -32,42 +32,58 @@ struct aws_credentials {
 /*
  * New credentials with one reference; strings are copied (an empty token
  * counts as none), source is borrowed and must be a static string.  NULL
- * on OOM or when akid or secret is NULL.
+ * only when akid or secret is NULL.
  */
-struct aws_credentials	*aws_credentials_new(const char *akid,
-			    const char *secret, const char *token,
-			    time_t expiration, const char *source);
-/* Add / drop a reference; the last drop wipes and frees.  NULL is fine. */
-struct aws_credentials	*aws_credentials_ref(struct aws_credentials *);
-void			 aws_credentials_unref(struct aws_credentials *);
+struct creds	*creds_new(const char *akid, const char *secret,
+		    const char *token, time_t expiration, const char *source);
+/* Add a reference; returns c (borrowed in, one more reference out). */
+struct creds	*creds_ref(struct creds *c);
+/* Drop a reference; the last drop wipes and frees.  Accepts NULL. */
+void		 creds_unref(struct creds *c);
 
-struct creds_provider {
-	/* New reference, or NULL with the reason in err.  May block (I/O). */
-	struct aws_credentials *(*get)(struct creds_provider *, char *err,
-	    size_t errlen);
-	void	(*destroy)(struct creds_provider *);
+struct creds_provider;
+
+/*
+ * A provider's get: new credentials, or NULL with the reason in err (never
+ * a secret).  May block on I/O.
+ */
+typedef struct creds *creds_get_fn(struct creds_provider *p, char *err,
+    size_t errlen);
+/* A provider's free: release p and everything it owns. */
+typedef void creds_free_fn(struct creds_provider *p);
+
+/* The vtable of a kind of provider; static, shared by its instances. */
+struct creds_ops {
+	const char	*name;		/* "environment", "chain", ... */
+	creds_get_fn	*get;
+	creds_free_fn	*free;		/* NULL: free(p), nothing else owned */
 };
 
-/* p->get: a new reference, or NULL with the reason in err (no secrets). */
-struct aws_credentials	*creds_get(struct creds_provider *p, char *err,
-			    size_t errlen);
-/* Destroy a provider and what it owns.  Accepts NULL. */
-void			 creds_provider_free(struct creds_provider *);
+/* A provider; those with state embed it first in a struct of their own. */
+struct creds_provider {
+	const struct creds_ops *ops;
+};
+
+/* p's get: a new reference, or NULL with the reason in err (no secrets). */
+struct creds	*creds_get(struct creds_provider *p, char *err,
+		    size_t errlen);
+/* Free a provider and what it owns.  Accepts NULL. */
+void		 creds_provider_free(struct creds_provider *p);
 /*
- * A provider with no state of its own (env, profile, container, imds):
- * get, and a destroy that frees the provider.  A new provider, NULL on OOM.
+ * A new provider with no state of its own (env, profile, container, imds),
+ * dispatching to ops (borrowed: static).  Never NULL.
  */
-struct creds_provider	*creds_provider_new(struct aws_credentials *(*get)(
-			    struct creds_provider *, char *, size_t));
+struct creds_provider	*creds_provider_new(const struct creds_ops *ops);
 
 /*
- * The providers.  Each returns a new provider, NULL only when out of memory,
- * and reads the environment (and files) at get time, not at creation.
- * The HTTP ones use libcurl easy handles: curl_global_init must have been
- * called before any thread started.  Their get blocks for up to a few
- * seconds, so only the cache's refresh thread and startup call them.
+ * The providers.  Each returns a new provider, never NULL, and reads the
+ * environment (and files) at get time, not at creation.  The HTTP ones use
+ * libcurl easy handles: curl_global_init must have been called before any
+ * thread started.  Their get blocks for up to a few seconds, so only the
+ * cache's refresh thread and startup call them.
  *
- * env:       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN.
+ * env:       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+ *            (creds_env.c).
  * profile:   AWS_PROFILE (default "default") in AWS_SHARED_CREDENTIALS_FILE
  *            (~/.aws/credentials, [name]) then AWS_CONFIG_FILE
  *            (~/.aws/config, [profile name] or [default]).
@@ -87,18 +103,16 @@ struct creds_provider	*creds_container_new(void);
 struct creds_provider	*creds_imds_new(void);
 
 /*
- * A chain over links[0..n) (steals each, and frees them all on failure):
- * the first that yields credentials wins; otherwise err holds every link's
- * reason, separated by "; ".  NULL on OOM or when a link is NULL.
+ * A chain over links[0..n) (steals each, and frees them all when one is
+ * NULL): the first that yields credentials wins; otherwise err holds every
+ * link's reason, separated by "; ".  A new provider, or NULL when a link
+ * is NULL (creds_chain.c).
  */
 struct creds_provider	*creds_chain_new(struct creds_provider **links,
 			    size_t n);
 
-/*
- * The default chain: env, profile, container, imds.
- * Returns a new provider (never NULL except on OOM).
- */
-struct creds_provider	*creds_default_chain_new(void);
+/* The default chain: env, profile, container, imds.  New, never NULL. */
+struct creds_provider	*creds_chain_new_default(void);
 
 /* Tuning of the caching provider; zero fields take the defaults. */
 struct creds_cached_opts {
@@ -115,8 +129,8 @@ struct creds_cached_opts {
  * refresh_lead before expiration (half-way through their remaining life
  * when that is shorter); a failed refresh keeps the still-valid ones and
  * retries with exponential backoff.  Credentials that never expire are
- * never refreshed.  Destroying it joins the thread.  Returns NULL with the
- * reason in err when the first fetch fails.
+ * never refreshed.  Freeing it joins the thread.  Returns a new provider,
+ * or NULL with the reason in err when the first fetch fails.
  */
 struct creds_provider	*creds_cached_new(struct creds_provider *inner,
 			    char *err, size_t errlen);
@@ -126,27 +140,11 @@ struct creds_provider	*creds_cached_new_opts(struct creds_provider *inner,
 
 /*
  * The region of the AWS_PROFILE profile in AWS_CONFIG_FILE, and the region
- * IMDS reports (/latest/meta-data/placement/region, with an IMDSv2 token).
- * Each returns a new string, or NULL with the reason in err.
+ * IMDS reports (/latest/meta-data/placement/region, with an IMDSv2 token):
+ * the providers' files and endpoints also answer this.  Each returns a new
+ * string, or NULL with the reason in err.  region.c orders them.
  */
 char	*creds_profile_region(char *err, size_t errlen);
 char	*creds_imds_region(char *err, size_t errlen);
-
-/*
- * The region: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then
- * IMDS.  Returns a new string, or NULL with the reason in err.
- */
-char	*aws_region_resolve(char *err, size_t errlen);
-
-/*
- * The endpoint URL for a service ("dynamodb", "ssm"): AWS_ENDPOINT_URL_<ID>
- * (the service id uppercased, spaces and dashes turned into underscores:
- * AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SSM), then AWS_ENDPOINT_URL,
- * else https://<service>.<region>.amazonaws.com (.amazonaws.com.cn for cn-
- * regions).  Both variables are ignored when
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true.  Trailing slashes are
- * removed.  Returns a new string, NULL on OOM.
- */
-char	*aws_endpoint_resolve(const char *service, const char *region);
 
 #endif

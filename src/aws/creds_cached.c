@@ -21,6 +21,7 @@
 
 #include "aws/creds.h"
 #include "log.h"
+#include "util.h"
 
 #define DEFAULT_LEAD		300
 #define DEFAULT_RETRY_MIN	5
@@ -34,7 +35,7 @@ struct cached {
 	struct creds_cached_opts opts;
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;		/* on CLOCK_MONOTONIC */
-	struct aws_credentials	*cur;		/* under lock */
+	struct creds		*cur;		/* under lock */
 	time_t			 next;		/* next refresh; 0 = never */
 	time_t			 backoff;	/* after a failure; else 0 */
 	char			 last_err[256];	/* of the last failure */
@@ -44,7 +45,7 @@ struct cached {
 
 /* When to refresh credentials c fetched at now; 0 when never. */
 static time_t
-refresh_time(const struct cached *ca, const struct aws_credentials *c,
+refresh_time(const struct cached *ca, const struct creds *c,
     time_t now)
 {
 	time_t half;
@@ -58,7 +59,7 @@ refresh_time(const struct cached *ca, const struct aws_credentials *c,
 }
 
 static void
-log_creds(const char *what, const struct aws_credentials *c, time_t now)
+log_creds(const char *what, const struct creds *c, time_t now)
 {
 	if (c->expiration != 0)
 		log_info("aws credentials %s from %s (access key id %s), "
@@ -91,7 +92,7 @@ static void *
 refresh_main(void *arg)
 {
 	struct cached *ca = arg;
-	struct aws_credentials *c, *old;
+	struct creds *c, *old;
 	char err[sizeof(ca->last_err)], source[32];
 	time_t now, backoff;
 	bool valid;
@@ -118,7 +119,7 @@ refresh_main(void *arg)
 			ca->next = refresh_time(ca, c, now);
 			pthread_mutex_unlock(&ca->lock);
 			log_creds("refreshed", c, now);
-			aws_credentials_unref(old);
+			creds_unref(old);
 			pthread_mutex_lock(&ca->lock);
 			continue;
 		}
@@ -141,11 +142,11 @@ refresh_main(void *arg)
 	return NULL;
 }
 
-static struct aws_credentials *
+static struct creds *
 cached_get(struct creds_provider *p, char *err, size_t errlen)
 {
 	struct cached *ca = (struct cached *)p;
-	struct aws_credentials *c = NULL;
+	struct creds *c = NULL;
 	time_t now = time(NULL);
 
 	pthread_mutex_lock(&ca->lock);
@@ -155,13 +156,13 @@ cached_get(struct creds_provider *p, char *err, size_t errlen)
 		    (long long)(now - ca->cur->expiration),
 		    ca->last_err[0] ? ca->last_err : "not yet retried");
 	else
-		c = aws_credentials_ref(ca->cur);
+		c = creds_ref(ca->cur);
 	pthread_mutex_unlock(&ca->lock);
 	return c;
 }
 
 static void
-cached_destroy(struct creds_provider *p)
+cached_free(struct creds_provider *p)
 {
 	struct cached *ca = (struct cached *)p;
 
@@ -172,17 +173,23 @@ cached_destroy(struct creds_provider *p)
 	pthread_join(ca->thread, NULL);
 	pthread_cond_destroy(&ca->cond);
 	pthread_mutex_destroy(&ca->lock);
-	aws_credentials_unref(ca->cur);
+	creds_unref(ca->cur);
 	creds_provider_free(ca->inner);
 	free(ca);
 }
+
+static const struct creds_ops cached_ops = {
+	.name = "cached",
+	.get = cached_get,
+	.free = cached_free,
+};
 
 struct creds_provider *
 creds_cached_new_opts(struct creds_provider *inner,
     const struct creds_cached_opts *opts, char *err, size_t errlen)
 {
 	struct cached *ca = NULL;
-	struct aws_credentials *c;
+	struct creds *c;
 	pthread_condattr_t attr;
 	sigset_t all, old;
 	time_t now;
@@ -195,11 +202,7 @@ creds_cached_new_opts(struct creds_provider *inner,
 	if ((c = creds_get(inner, err, errlen)) == NULL)
 		goto fail;
 	now = time(NULL);
-	if ((ca = calloc(1, sizeof(*ca))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		aws_credentials_unref(c);
-		goto fail;
-	}
+	ca = xcalloc(1, sizeof(*ca));
 	ca->inner = inner;
 	ca->cur = c;
 	if (opts != NULL)
@@ -217,8 +220,7 @@ creds_cached_new_opts(struct creds_provider *inner,
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&ca->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	ca->base.get = cached_get;
-	ca->base.destroy = cached_destroy;
+	ca->base.ops = &cached_ops;
 	/* The refresh thread takes no signals: they belong to main. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -229,7 +231,7 @@ creds_cached_new_opts(struct creds_provider *inner,
 		    "thread: %s", strerror(rc));
 		pthread_cond_destroy(&ca->cond);
 		pthread_mutex_destroy(&ca->lock);
-		aws_credentials_unref(c);
+		creds_unref(c);
 		free(ca);
 		goto fail;
 	}

@@ -21,6 +21,7 @@
 
 #include "aws/creds.h"
 #include "aws/creds_http.h"
+#include "aws/curlbuf.h"
 #include "util.h"
 
 #define TOKEN_FILE_MAX		(16 * 1024)
@@ -106,11 +107,7 @@ container_token(char **token, char *err, size_t errlen)
 			    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE %s", file);
 			return -1;
 		}
-		if ((buf = malloc(TOKEN_FILE_MAX + 1)) == NULL) {
-			fclose(f);
-			snprintf(err, errlen, "container: out of memory");
-			return -1;
-		}
+		buf = xmalloc(TOKEN_FILE_MAX + 1);
 		n = fread(buf, 1, TOKEN_FILE_MAX + 1, f);
 		fclose(f);
 		if (n > TOKEN_FILE_MAX) {
@@ -124,12 +121,8 @@ container_token(char **token, char *err, size_t errlen)
 		while (n > 0 && isspace((unsigned char)buf[n - 1]))
 			buf[--n] = '\0';
 		*token = buf;
-	} else if (val != NULL && *val != '\0') {
-		if ((*token = strdup(val)) == NULL) {
-			snprintf(err, errlen, "container: out of memory");
-			return -1;
-		}
-	}
+	} else if (val != NULL && *val != '\0')
+		*token = xstrdup(val);
 	if (*token != NULL && !creds_http_header_safe(*token)) {
 		OPENSSL_cleanse(*token, strlen(*token));
 		free(*token);
@@ -141,12 +134,12 @@ container_token(char **token, char *err, size_t errlen)
 	return 0;
 }
 
-static struct aws_credentials *
+static struct creds *
 container_get(struct creds_provider *p, char *err, size_t errlen)
 {
 	const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	struct aws_credentials *c = NULL;
+	struct creds *c = NULL;
 	struct curl_slist *h = NULL;
 	struct creds_http_resp r = { 0 };
 	char *url = NULL, *token = NULL, why[256];
@@ -159,10 +152,7 @@ container_get(struct creds_provider *p, char *err, size_t errlen)
 			    "start with /");
 			goto done;
 		}
-		if ((url = creds_http_join(ECS_HOST_URL, rel)) == NULL) {
-			snprintf(err, errlen, "container: out of memory");
-			goto done;
-		}
+		url = xasprintf("%s%s", ECS_HOST_URL, rel);
 	} else if (full != NULL && *full != '\0') {
 		if (!full_uri_allowed(full, why, sizeof(why))) {
 			snprintf(err, errlen, "container: "
@@ -170,10 +160,7 @@ container_get(struct creds_provider *p, char *err, size_t errlen)
 			    why);
 			goto done;
 		}
-		if ((url = strdup(full)) == NULL) {
-			snprintf(err, errlen, "container: out of memory");
-			goto done;
-		}
+		url = xstrdup(full);
 	} else {
 		snprintf(err, errlen, "container: "
 		    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and _FULL_URI "
@@ -182,11 +169,8 @@ container_get(struct creds_provider *p, char *err, size_t errlen)
 	}
 	if (container_token(&token, err, errlen) == -1)
 		goto done;
-	if (token != NULL &&
-	    creds_http_header_add(&h, "Authorization", token) == -1) {
-		snprintf(err, errlen, "container: out of memory");
-		goto done;
-	}
+	if (token != NULL)
+		curlbuf_header_add(&h, "Authorization", token);
 	if (creds_http_do("GET", url, h, CONTAINER_CONNECT_MS,
 	    CONTAINER_TIMEOUT_MS, &r, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "container: %s", why);
@@ -197,18 +181,24 @@ container_get(struct creds_provider *p, char *err, size_t errlen)
 		    r.status);
 		goto done;
 	}
-	c = creds_http_parse_creds("container", &r, "container", err, errlen);
+	c = creds_http_parse_creds("container", r.body.data, r.body.len,
+	    "container", err, errlen);
 done:
 	creds_http_resp_cleanup(&r);
-	creds_http_headers_free(h);
+	curlbuf_headers_free(h);
 	util_free_secret(token);
 	free(url);
 	return c;
 }
 
+static const struct creds_ops container_ops = {
+	.name = "container",
+	.get = container_get,
+};
+
 struct creds_provider *
 creds_container_new(void)
 {
-	return creds_provider_new(container_get);
+	return creds_provider_new(&container_ops);
 }
 

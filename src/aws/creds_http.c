@@ -1,7 +1,8 @@
 /*
  * creds_http: what the container and IMDS credential providers share: one
- * blocking HTTP transfer, header lists that may carry tokens, and the
- * credentials JSON both endpoints answer.
+ * blocking HTTP transfer and the credentials JSON both endpoints answer.
+ * The answer buffer and the header lists that may carry tokens are
+ * curlbuf.c's, shared with the AWS client.
  *
  * Each transfer is one libcurl easy handle with CURLOPT_NOSIGNAL, short
  * connect and total timeouts, no proxy (these endpoints are link-local or
@@ -21,88 +22,19 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "aws/creds.h"
 #include "aws/creds_http.h"
+#include "aws/curlbuf.h"
+#include "util.h"
 
 #define RESP_MAX		(64 * 1024)
-
-static size_t
-resp_write(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct creds_http_resp *r = arg;
-	size_t n = size * nmemb;
-	char *nb;
-
-	if (r->len + n > RESP_MAX) {
-		r->overflow = true;
-		return 0;
-	}
-	if ((nb = malloc(r->len + n + 1)) == NULL)
-		return 0;
-	if (r->body != NULL) {
-		memcpy(nb, r->body, r->len);
-		OPENSSL_cleanse(r->body, r->len);
-		free(r->body);
-	}
-	memcpy(nb + r->len, data, n);
-	r->len += n;
-	nb[r->len] = '\0';
-	r->body = nb;
-	return n;
-}
 
 void
 creds_http_resp_cleanup(struct creds_http_resp *r)
 {
-	if (r->body != NULL) {
-		OPENSSL_cleanse(r->body, r->len);
-		free(r->body);
-	}
+	curlbuf_cleanup(&r->body);
 	memset(r, 0, sizeof(*r));
-}
-
-/* a followed by b, new; NULL on OOM. */
-char *
-creds_http_join(const char *a, const char *b)
-{
-	char *s;
-
-	if (asprintf(&s, "%s%s", a, b) == -1)
-		return NULL;
-	return s;
-}
-
-/* Free a header list whose entries may carry tokens, wiping them first. */
-void
-creds_http_headers_free(struct curl_slist *h)
-{
-	struct curl_slist *i;
-
-	for (i = h; i != NULL; i = i->next)
-		OPENSSL_cleanse(i->data, strlen(i->data));
-	curl_slist_free_all(h);
-}
-
-/* Append "name: value" to *h; 0 or -1.  The temporary copy is wiped. */
-int
-creds_http_header_add(struct curl_slist **h, const char *name,
-    const char *value)
-{
-	struct curl_slist *n;
-	char *line;
-	int len;
-
-	if ((len = asprintf(&line, "%s: %s", name, value)) == -1)
-		return -1;
-	n = curl_slist_append(*h, line);
-	OPENSSL_cleanse(line, (size_t)len);
-	free(line);
-	if (n == NULL)
-		return -1;
-	*h = n;
-	return 0;
 }
 
 /*
@@ -115,13 +47,14 @@ creds_http_do(const char *method, const char *url,
     struct curl_slist *headers, long connect_ms, long total_ms,
     struct creds_http_resp *r, char *err, size_t errlen)
 {
-	char cerr[CURL_ERROR_SIZE] = "";
+	char cerr[CURL_ERROR_SIZE] = "", empty[1] = "";
 	struct curl_slist *h = headers, *ct = NULL;
 	CURLcode rc;
 	CURL *c;
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
+	r->body.max = RESP_MAX;
 	if ((c = curl_easy_init()) == NULL) {
 		snprintf(err, errlen, "curl_easy_init failed");
 		return -1;
@@ -134,31 +67,28 @@ creds_http_do(const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, resp_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curlbuf_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
 	if (strcmp(method, "PUT") == 0) {
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);
 		/* No form content type on an empty PUT. */
-		if ((ct = curl_slist_append(NULL, "Content-Type:")) == NULL)
-			goto fail;
+		curlbuf_header_append(&ct, "Content-Type:");
 		ct->next = headers;
 		h = ct;
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
 		snprintf(err, errlen, "%s %s: %s", method, url,
-		    r->overflow ? "answer too large" :
+		    r->body.overflow ? "answer too large" :
 		    cerr[0] ? cerr : curl_easy_strerror(rc));
 		creds_http_resp_cleanup(r);
 		goto fail;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	if (r->body == NULL && (r->body = strdup("")) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
+	if (r->body.data == NULL)	/* an empty answer: "" */
+		curlbuf_write(empty, 1, 0, &r->body);
 	ret = 0;
 fail:
 	if (ct != NULL) {
@@ -210,17 +140,17 @@ parse_iso8601(const char *s)
  * The credentials JSON both endpoints answer: AccessKeyId, SecretAccessKey,
  * Token, Expiration (and, from IMDS, Code "Success").
  */
-struct aws_credentials *
-creds_http_parse_creds(const char *who, const struct creds_http_resp *r,
+struct creds *
+creds_http_parse_creds(const char *who, const char *body, size_t len,
     const char *source, char *err, size_t errlen)
 {
 	const char *akid, *secret, *token, *exp, *code;
-	struct aws_credentials *c = NULL;
+	struct creds *c = NULL;
 	json_error_t jerr;
 	time_t expiration = 0;
 	json_t *j;
 
-	if ((j = json_loadb(r->body, r->len, 0, &jerr)) == NULL ||
+	if ((j = json_loadb(body, len, 0, &jerr)) == NULL ||
 	    !json_is_object(j)) {
 		snprintf(err, errlen, "%s: credentials are not a JSON object",
 		    who);
@@ -246,9 +176,7 @@ creds_http_parse_creds(const char *who, const struct creds_http_resp *r,
 		snprintf(err, errlen, "%s: bad Expiration %.40s", who, exp);
 		goto done;
 	}
-	if ((c = aws_credentials_new(akid, secret, token, expiration,
-	    source)) == NULL)
-		snprintf(err, errlen, "%s: out of memory", who);
+	c = creds_new(akid, secret, token, expiration, source);
 done:
 	/* jansson's copies of the secret are freed unwiped: see docs. */
 	json_decref(j);

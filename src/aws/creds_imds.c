@@ -19,6 +19,7 @@
 
 #include "aws/creds.h"
 #include "aws/creds_http.h"
+#include "aws/curlbuf.h"
 #include "util.h"
 
 #define IMDS_DEFAULT		"http://169.254.169.254"
@@ -26,7 +27,7 @@
 #define IMDS_TOKEN_TTL		"21600"
 #define IMDS_TIMEOUT_MS		1000L
 
-/* The IMDS base URL without a trailing slash; new, or NULL on OOM. */
+/* The IMDS base URL without a trailing slash; new. */
 static char *
 imds_endpoint(void)
 {
@@ -38,8 +39,7 @@ imds_endpoint(void)
 	if (v == NULL || *v == '\0')
 		v = (mode != NULL && strcasecmp(mode, "IPv6") == 0) ?
 		    IMDS_DEFAULT_IPV6 : IMDS_DEFAULT;
-	if ((e = strdup(v)) == NULL)
-		return NULL;
+	e = xstrdup(v);
 	n = strlen(e);
 	while (n > 0 && e[n - 1] == '/')
 		e[--n] = '\0';
@@ -65,30 +65,27 @@ imds_session(char **base, char **token, char *err, size_t errlen)
 		    "true");
 		return -1;
 	}
-	if ((*base = imds_endpoint()) == NULL ||
-	    (url = creds_http_join(*base, "/latest/api/token")) == NULL ||
-	    creds_http_header_add(&h, "X-aws-ec2-metadata-token-ttl-seconds",
-	    IMDS_TOKEN_TTL) == -1) {
-		snprintf(err, errlen, "imds: out of memory");
-		goto done;
-	}
+	*base = imds_endpoint();
+	url = xasprintf("%s/latest/api/token", *base);
+	curlbuf_header_add(&h, "X-aws-ec2-metadata-token-ttl-seconds",
+	    IMDS_TOKEN_TTL);
 	if (creds_http_do("PUT", url, h, IMDS_TIMEOUT_MS, IMDS_TIMEOUT_MS,
 	    &tok, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "imds: %s", why);
 		goto done;
 	}
-	if (tok.status != 200 || tok.len == 0 ||
-	    !creds_http_header_safe(tok.body)) {
+	if (tok.status != 200 || tok.body.len == 0 ||
+	    !creds_http_header_safe(tok.body.data)) {
 		snprintf(err, errlen, "imds: token request answered HTTP %ld",
 		    tok.status);
 		goto done;
 	}
-	*token = tok.body;
-	tok.body = NULL;
+	*token = tok.body.data;
+	tok.body.data = NULL;
 	rc = 0;
 done:
 	creds_http_resp_cleanup(&tok);
-	creds_http_headers_free(h);
+	curlbuf_headers_free(h);
 	free(url);
 	if (rc == -1) {
 		free(*base);
@@ -107,12 +104,8 @@ imds_get(const char *base, const char *token, const char *path,
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if ((url = creds_http_join(base, path)) == NULL ||
-	    creds_http_header_add(&h, "X-aws-ec2-metadata-token",
-	    token) == -1) {
-		snprintf(err, errlen, "imds: out of memory");
-		goto done;
-	}
+	url = xasprintf("%s%s", base, path);
+	curlbuf_header_add(&h, "X-aws-ec2-metadata-token", token);
 	if (creds_http_do("GET", url, h, IMDS_TIMEOUT_MS, IMDS_TIMEOUT_MS,
 	    r, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "imds: %s", why);
@@ -126,17 +119,17 @@ imds_get(const char *base, const char *token, const char *path,
 	}
 	rc = 0;
 done:
-	creds_http_headers_free(h);
+	curlbuf_headers_free(h);
 	free(url);
 	return rc;
 }
 
 #define IMDS_CREDS_PATH	"/latest/meta-data/iam/security-credentials/"
 
-static struct aws_credentials *
+static struct creds *
 imds_creds_get(struct creds_provider *p, char *err, size_t errlen)
 {
-	struct aws_credentials *c = NULL;
+	struct creds *c = NULL;
 	struct creds_http_resp r = { 0 };
 	char *base = NULL, *token = NULL, *path = NULL;
 	size_t n;
@@ -146,21 +139,19 @@ imds_creds_get(struct creds_provider *p, char *err, size_t errlen)
 		return NULL;
 	if (imds_get(base, token, IMDS_CREDS_PATH, &r, err, errlen) == -1)
 		goto done;
-	n = strcspn(r.body, "\r\n");
-	r.body[n] = '\0';
-	if (n == 0 || strpbrk(r.body, "/ \t?#%") != NULL) {
+	n = strcspn(r.body.data, "\r\n");
+	r.body.data[n] = '\0';
+	if (n == 0 || strpbrk(r.body.data, "/ \t?#%") != NULL) {
 		snprintf(err, errlen, "imds: no usable instance profile role "
 		    "name");
 		goto done;
 	}
-	if ((path = creds_http_join(IMDS_CREDS_PATH, r.body)) == NULL) {
-		snprintf(err, errlen, "imds: out of memory");
-		goto done;
-	}
+	path = xasprintf("%s%s", IMDS_CREDS_PATH, r.body.data);
 	creds_http_resp_cleanup(&r);
 	if (imds_get(base, token, path, &r, err, errlen) == -1)
 		goto done;
-	c = creds_http_parse_creds("imds", &r, "imds", err, errlen);
+	c = creds_http_parse_creds("imds", r.body.data, r.body.len, "imds",
+	    err, errlen);
 done:
 	creds_http_resp_cleanup(&r);
 	util_free_secret(token);
@@ -169,10 +160,15 @@ done:
 	return c;
 }
 
+static const struct creds_ops imds_ops = {
+	.name = "imds",
+	.get = imds_creds_get,
+};
+
 struct creds_provider *
 creds_imds_new(void)
 {
-	return creds_provider_new(imds_creds_get);
+	return creds_provider_new(&imds_ops);
 }
 
 char *
@@ -187,14 +183,13 @@ creds_imds_region(char *err, size_t errlen)
 	if (imds_get(base, token, "/latest/meta-data/placement/region", &r,
 	    err, errlen) == -1)
 		goto done;
-	n = strcspn(r.body, "\r\n \t");
-	r.body[n] = '\0';
+	n = strcspn(r.body.data, "\r\n \t");
+	r.body.data[n] = '\0';
 	if (n == 0) {
 		snprintf(err, errlen, "imds: empty region");
 		goto done;
 	}
-	if ((region = strdup(r.body)) == NULL)
-		snprintf(err, errlen, "imds: out of memory");
+	region = xstrdup(r.body.data);
 done:
 	creds_http_resp_cleanup(&r);
 	util_free_secret(token);

@@ -69,10 +69,8 @@ scan_cleanup(struct profile_scan *s)
 static int
 set_value(char **slot, const char *v, bool secret)
 {
-	char *d;
+	char *d = xstrdup(v);
 
-	if ((d = strdup(v)) == NULL)
-		return 0;
 	if (secret)
 		util_free_secret(*slot);
 	else
@@ -120,10 +118,10 @@ file_path(const char *env, const char *rel)
 {
 	const char *v = getenv(env), *home;
 	struct passwd pw, *res = NULL;
-	char buf[4096], *out;
+	char buf[4096];
 
 	if (v != NULL && *v != '\0' && strncmp(v, "~/", 2) != 0)
-		return strdup(v);
+		return xstrdup(v);
 	if ((home = getenv("HOME")) == NULL || *home == '\0') {
 		if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 ||
 		    res == NULL)
@@ -132,9 +130,7 @@ file_path(const char *env, const char *rel)
 	}
 	if (v != NULL && *v != '\0')
 		rel = v + 2;
-	if (asprintf(&out, "%s/%s", home, rel) == -1)
-		return NULL;
-	return out;
+	return xasprintf("%s/%s", home, rel);
 }
 
 static const char *
@@ -162,9 +158,10 @@ scan_file(const char *path, struct profile_scan *s, bool *missing, char *err,
 		*missing = true;
 		return 0;
 	}
+	if (rc == -2)		/* inih's own allocation failed */
+		util_out_of_memory();
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s at line %d", path,
-		    rc == -2 ? "out of memory" : "syntax error", rc);
+		snprintf(err, errlen, "%s: syntax error at line %d", path, rc);
 		return -1;
 	}
 	return 0;
@@ -191,12 +188,10 @@ scan_config(struct profile_scan *s, char **pathp, bool *missing, char *err,
 	return 0;
 }
 
-static struct aws_credentials *
+static struct creds *
 creds_of(struct profile_scan *s, const char *name, const char *path,
     char *err, size_t errlen)
 {
-	struct aws_credentials *c;
-
 	if (s->akid == NULL || s->secret == NULL) {
 		snprintf(err, errlen, "profile: profile \"%s\" in %s has no "
 		    "aws_access_key_id/aws_secret_access_key%s%s%s", name,
@@ -205,18 +200,15 @@ creds_of(struct profile_scan *s, const char *name, const char *path,
 		    ", which visitsd does not support)" : "");
 		return NULL;
 	}
-	if ((c = aws_credentials_new(s->akid, s->secret, s->token, 0,
-	    "profile")) == NULL)
-		snprintf(err, errlen, "profile: out of memory");
-	return c;
+	return creds_new(s->akid, s->secret, s->token, 0, "profile");
 }
 
-static struct aws_credentials *
+static struct creds *
 profile_get(struct creds_provider *p, char *err, size_t errlen)
 {
 	const char *name = profile_name();
 	struct profile_scan s;
-	struct aws_credentials *c = NULL;
+	struct creds *c = NULL;
 	char *cred_path = NULL, *cfg_path = NULL, why[256];
 	bool cred_missing, cfg_missing, cred_found;
 
@@ -261,10 +253,15 @@ done:
 	return c;
 }
 
+static const struct creds_ops profile_ops = {
+	.name = "profile",
+	.get = profile_get,
+};
+
 struct creds_provider *
 creds_profile_new(void)
 {
-	return creds_provider_new(profile_get);
+	return creds_provider_new(&profile_ops);
 }
 
 char *

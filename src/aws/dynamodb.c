@@ -1,7 +1,8 @@
 /*
  * dynamodb: request bodies and answer parsers for UpdateItem, GetItem and
  * DescribeTable.  Pure: jansson in, jansson out, no I/O, no globals.  The
- * transport, signing, retries and error answers belong to client.c.
+ * transport, signing and retries belong to client.c, error answers to
+ * retry.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +13,7 @@
 
 #include "aws/dynamodb.h"
 
-/* Serialise and free root; NULL when root is NULL or on OOM. */
+/* Serialise and free root (stolen); NULL when root is NULL or on OOM. */
 static char *
 dump(json_t *root)
 {

@@ -6,7 +6,7 @@
  * new count), GetItem (the count, strongly consistent) and DescribeTable
  * (readiness).  Builders return the request body; parsers read the answer
  * body of a 2xx response.  Nothing here does I/O or knows about retries:
- * that is client.c.  Error answers (__type) are parsed by client.c too.
+ * that is client.c; error answers (__type) are parsed by retry.c.
  *
  * Counts are unsigned 64-bit; a number DynamoDB hands back that is not a
  * plain decimal integer in 0..UINT64_MAX is refused, never truncated.
@@ -17,7 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Value of the X-Amz-Target header for an operation ("UpdateItem"). */
+/*
+ * The X-Amz-Target prefix (the header is the prefix plus the operation's
+ * name, "DynamoDB_20120810.UpdateItem") and the content type.
+ */
 #define DYNAMODB_TARGET_PREFIX	"DynamoDB_20120810."
 #define DYNAMODB_CONTENT_TYPE	"application/x-amz-json-1.0"
 
@@ -33,7 +36,8 @@ struct dynamodb_table {
  * UPDATED_NEW.  The count attribute goes through ExpressionAttributeNames
  * (it may be a reserved word); the key attribute is only named in Key, where
  * reserved words are allowed and an unused #name would be refused.  n >= 1.
- * Returns a new malloc'd JSON string, or NULL on allocation failure.
+ * Returns a new malloc'd JSON string, or NULL when jansson cannot build it
+ * (a name or id that is not UTF-8).
  */
 char	*dynamodb_update_item_body(const struct dynamodb_table *t,
 	    const char *id, uint64_t n);

@@ -1,10 +1,13 @@
 /*
  * retry: the standard retry mode's rules (which errors are retried, full
  * jitter backoff, the retry quota), the exactly-once rule for requests that
- * are not idempotent, and the parsers for AWS error answers and the HTTP
- * Date header.  Pure: the caller supplies what happened and the randomness.
+ * are not idempotent, the parsers for AWS error answers and the HTTP Date
+ * header, and the AWS_MAX_ATTEMPTS value.  Pure: the caller supplies what
+ * happened, the setting's value and the randomness.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -58,13 +61,13 @@ in_list(const char *s, const char *const *list, size_t n)
 #define IN(s, list)	in_list((s), (list), sizeof(list) / sizeof(list[0]))
 
 bool
-aws_is_throttle(const char *error_type, long status)
+retry_is_throttle(const char *error_type, long status)
 {
 	return status == 429 || IN(error_type, throttle_codes);
 }
 
 bool
-aws_is_skew(const char *error_type, const char *error_message)
+retry_is_skew(const char *error_type, const char *error_message)
 {
 	if (IN(error_type, skew_codes))
 		return true;
@@ -75,35 +78,35 @@ aws_is_skew(const char *error_type, const char *error_message)
 	    strstr(error_message, "too skewed") != NULL;
 }
 
-enum aws_verdict
-aws_classify(enum aws_transport transport, long status,
+enum retry_verdict
+retry_classify(enum retry_transport transport, long status,
     const char *error_type, const char *error_message, bool idempotent)
 {
 	switch (transport) {
-	case AWS_TRANSPORT_ANSWERED:
+	case RETRY_TRANSPORT_ANSWERED:
 		if (status >= 200 && status < 300)
-			return AWS_VERDICT_OK;
-		if (aws_is_throttle(error_type, status))
-			return AWS_VERDICT_RETRY_THROTTLE;
-		if (aws_is_skew(error_type, error_message))
-			return AWS_VERDICT_RETRY_SKEW;
+			return RETRY_VERDICT_OK;
+		if (retry_is_throttle(error_type, status))
+			return RETRY_VERDICT_RETRY_THROTTLE;
+		if (retry_is_skew(error_type, error_message))
+			return RETRY_VERDICT_RETRY_SKEW;
 		if (status >= 500 || IN(error_type, transient_codes))
-			return idempotent ? AWS_VERDICT_RETRY_TRANSIENT :
-			    AWS_VERDICT_UNKNOWN;
-		return AWS_VERDICT_FAIL;
-	case AWS_TRANSPORT_NOT_SENT:
-		return AWS_VERDICT_RETRY_TRANSIENT;
-	case AWS_TRANSPORT_TIMEOUT:
-		return idempotent ? AWS_VERDICT_RETRY_TIMEOUT :
-		    AWS_VERDICT_UNKNOWN;
-	case AWS_TRANSPORT_LOST:
+			return idempotent ? RETRY_VERDICT_RETRY_TRANSIENT :
+			    RETRY_VERDICT_UNKNOWN;
+		return RETRY_VERDICT_FAIL;
+	case RETRY_TRANSPORT_NOT_SENT:
+		return RETRY_VERDICT_RETRY_TRANSIENT;
+	case RETRY_TRANSPORT_TIMEOUT:
+		return idempotent ? RETRY_VERDICT_RETRY_TIMEOUT :
+		    RETRY_VERDICT_UNKNOWN;
+	case RETRY_TRANSPORT_LOST:
 		break;
 	}
-	return idempotent ? AWS_VERDICT_RETRY_TRANSIENT : AWS_VERDICT_UNKNOWN;
+	return idempotent ? RETRY_VERDICT_RETRY_TRANSIENT : RETRY_VERDICT_UNKNOWN;
 }
 
 long
-aws_backoff_ms(int retry, bool throttled, double rnd01)
+retry_backoff_ms(int retry, bool throttled, double rnd01)
 {
 	const double cap = 20000.0;
 	double ceiling = throttled ? 500.0 : 100.0;
@@ -121,15 +124,15 @@ aws_backoff_ms(int retry, bool throttled, double rnd01)
 }
 
 void
-aws_retry_quota_init(struct aws_retry_quota *q)
+retry_quota_init(struct retry_quota *q)
 {
-	q->tokens = AWS_RETRY_QUOTA_MAX;
+	q->tokens = RETRY_QUOTA_MAX;
 }
 
 int
-aws_retry_quota_acquire(struct aws_retry_quota *q, bool timeout)
+retry_quota_acquire(struct retry_quota *q, bool timeout)
 {
-	int cost = timeout ? AWS_RETRY_TIMEOUT_COST : AWS_RETRY_COST;
+	int cost = timeout ? RETRY_TIMEOUT_COST : RETRY_COST;
 
 	if (q->tokens < cost)
 		return 0;
@@ -138,11 +141,29 @@ aws_retry_quota_acquire(struct aws_retry_quota *q, bool timeout)
 }
 
 void
-aws_retry_quota_release(struct aws_retry_quota *q, int cost)
+retry_quota_release(struct retry_quota *q, int cost)
 {
 	q->tokens += cost > 0 ? cost : 1;
-	if (q->tokens > AWS_RETRY_QUOTA_MAX)
-		q->tokens = AWS_RETRY_QUOTA_MAX;
+	if (q->tokens > RETRY_QUOTA_MAX)
+		q->tokens = RETRY_QUOTA_MAX;
+}
+
+int
+retry_max_attempts(const char *s, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return 3;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 100) {
+		snprintf(err, errlen, "AWS_MAX_ATTEMPTS: \"%s\" is not a number "
+		    "from 1 to 100", s);
+		return -1;
+	}
+	return (int)v;
 }
 
 static void
@@ -153,7 +174,7 @@ copy_str(char *dst, size_t dstlen, const char *src)
 }
 
 void
-aws_error_parse(const char *body, size_t len, char *type, size_t typelen,
+retry_error_parse(const char *body, size_t len, char *type, size_t typelen,
     char *msg, size_t msglen)
 {
 	json_t *root, *t, *m;
@@ -213,7 +234,7 @@ expect(const char **p, const char *lit)
 }
 
 int
-aws_parse_http_date(const char *s, time_t *out)
+retry_parse_http_date(const char *s, time_t *out)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	struct tm tm;

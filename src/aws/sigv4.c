@@ -28,12 +28,11 @@
 
 #define SIGV4_ALGORITHM	"AWS4-HMAC-SHA256"
 
-/* A growable string; on allocation failure it stays failed and NULL. */
+/* A growable string (allocation failures abort: util.h). */
 struct buf {
 	char	*s;
 	size_t	 len;
 	size_t	 cap;
-	int	 failed;
 };
 
 struct hdr {
@@ -48,31 +47,16 @@ struct qparam {
 };
 
 static void
-buf_fail(struct buf *b)
-{
-	free(b->s);
-	b->s = NULL;
-	b->failed = 1;
-}
-
-static void
 buf_grow(struct buf *b, size_t more)
 {
 	size_t ncap;
-	char *ns;
 
-	if (b->failed)
-		return;
 	if (b->len + more + 1 <= b->cap)
 		return;
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < b->len + more + 1)
 		ncap *= 2;
-	if ((ns = realloc(b->s, ncap)) == NULL) {
-		buf_fail(b);
-		return;
-	}
-	b->s = ns;
+	b->s = xreallocarray(b->s, ncap, 1);
 	b->cap = ncap;
 }
 
@@ -80,8 +64,6 @@ static void
 buf_addn(struct buf *b, const char *s, size_t n)
 {
 	buf_grow(b, n);
-	if (b->failed)
-		return;
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
@@ -99,15 +81,11 @@ buf_addc(struct buf *b, char c)
 	buf_addn(b, &c, 1);
 }
 
-/* The finished string (new), or NULL if anything failed. */
+/* The finished string, new ("" when nothing was added). */
 static char *
 buf_finish(struct buf *b)
 {
-	if (b->failed)
-		return NULL;
-	if (b->s == NULL)
-		return strdup("");
-	return b->s;
+	return b->s != NULL ? b->s : xstrdup("");
 }
 
 static int
@@ -141,7 +119,7 @@ uri_encode(struct buf *b, const char *s, size_t n, int keep_slash)
 /*
  * Decode %XX sequences of s[0..n) (a '%' not followed by two hex digits
  * stays literal; '+' is a plus, not a space) and re-encode strictly.
- * Returns a new string or NULL.
+ * Returns a new string.
  */
 static char *
 query_component(const char *s, size_t n)
@@ -158,8 +136,6 @@ query_component(const char *s, size_t n)
 		} else
 			buf_addc(&dec, s[i]);
 	}
-	if (dec.failed)
-		return NULL;
 	uri_encode(&enc, dec.s ? dec.s : "", dec.len, 0);
 	free(dec.s);
 	return buf_finish(&enc);
@@ -185,12 +161,8 @@ canonical_uri(struct buf *b, const char *path, bool normalize)
 		return;
 	}
 	/* At most plen / 2 + 1 segments. */
-	segs = calloc(plen / 2 + 2, sizeof(*segs));
-	lens = calloc(plen / 2 + 2, sizeof(*lens));
-	if (segs == NULL || lens == NULL) {
-		buf_fail(b);
-		goto done;
-	}
+	segs = xcalloc(plen / 2 + 2, sizeof(*segs));
+	lens = xcalloc(plen / 2 + 2, sizeof(*lens));
 	for (start = 0; start <= plen; ) {
 		size_t end = start, len;
 
@@ -215,12 +187,7 @@ canonical_uri(struct buf *b, const char *path, bool normalize)
 	}
 	if (nseg > 0 && path[plen - 1] == '/')
 		buf_addc(&norm, '/');
-	if (norm.failed) {
-		buf_fail(b);
-		goto done;
-	}
 	uri_encode(b, norm.s ? norm.s : "", norm.len, 1);
-done:
 	free(norm.s);
 	free(segs);
 	free(lens);
@@ -237,16 +204,15 @@ qparam_cmp(const void *a, const void *b)
 	return strcmp(x->value, y->value);
 }
 
-static int
+static void
 canonical_query(struct buf *b, const char *query)
 {
 	struct qparam *p = NULL;
 	size_t n = 0, cap = 0, i;
 	const char *s = query, *amp, *eq;
-	int rc = -1;
 
 	if (query == NULL || *query == '\0')
-		return 0;
+		return;
 	while (*s != '\0') {
 		size_t len;
 
@@ -254,22 +220,15 @@ canonical_query(struct buf *b, const char *query)
 		len = amp ? (size_t)(amp - s) : strlen(s);
 		if (len > 0) {
 			if (n == cap) {
-				struct qparam *np;
-
 				cap = cap ? cap * 2 : 8;
-				if ((np = reallocarray(p, cap, sizeof(*p))) ==
-				    NULL)
-					goto fail;
-				p = np;
+				p = xreallocarray(p, cap, sizeof(*p));
 			}
 			eq = memchr(s, '=', len);
 			p[n].key = query_component(s, eq ? (size_t)(eq - s) :
 			    len);
 			p[n].value = eq ? query_component(eq + 1,
-			    len - (size_t)(eq - s) - 1) : strdup("");
+			    len - (size_t)(eq - s) - 1) : xstrdup("");
 			n++;
-			if (p[n - 1].key == NULL || p[n - 1].value == NULL)
-				goto fail;
 		}
 		s += len;
 		if (*s == '&')
@@ -284,14 +243,11 @@ canonical_query(struct buf *b, const char *query)
 		buf_addc(b, '=');
 		buf_add(b, p[i].value);
 	}
-	rc = 0;
-fail:
 	for (i = 0; i < n; i++) {
 		free(p[i].key);
 		free(p[i].value);
 	}
 	free(p);
-	return rc;
 }
 
 static int
@@ -301,7 +257,7 @@ is_space(char c)
 	    c == '\f';
 }
 
-/* Trimmed, with every whitespace run collapsed to one space; new or NULL. */
+/* Trimmed, with every whitespace run collapsed to one space; new. */
 static char *
 header_value(const char *v)
 {
@@ -338,7 +294,7 @@ hdr_cmp(const void *a, const void *b)
 
 /*
  * Append the canonical headers block (each "name:value\n") to b and the
- * signed headers list to sh.
+ * signed headers list to sh; -1 when a header has no name.
  */
 static int
 canonical_headers(struct buf *b, struct buf *sh,
@@ -348,17 +304,14 @@ canonical_headers(struct buf *b, struct buf *sh,
 	size_t i, j;
 	int rc = -1;
 
-	if (nheaders == 0) {
-		buf_add(sh, "");
-		return sh->failed ? -1 : 0;
-	}
-	if ((h = calloc(nheaders, sizeof(*h))) == NULL)
-		return -1;
+	if (nheaders == 0)
+		return 0;
+	h = xcalloc(nheaders, sizeof(*h));
 	for (i = 0; i < nheaders; i++) {
-		if (headers[i].name == NULL ||
-		    (h[i].name = strdup(headers[i].name)) == NULL ||
-		    (h[i].value = header_value(headers[i].value)) == NULL)
+		if (headers[i].name == NULL)
 			goto fail;
+		h[i].name = xstrdup(headers[i].name);
+		h[i].value = header_value(headers[i].value);
 		for (j = 0; h[i].name[j] != '\0'; j++)
 			if (h[i].name[j] >= 'A' && h[i].name[j] <= 'Z')
 				h[i].name[j] += 'a' - 'A';
@@ -381,7 +334,7 @@ canonical_headers(struct buf *b, struct buf *sh,
 		buf_add(sh, h[i].name);
 	}
 	buf_addc(b, '\n');
-	rc = (b->failed || sh->failed) ? -1 : 0;
+	rc = 0;
 fail:
 	for (i = 0; i < nheaders; i++) {
 		free(h[i].name);
@@ -460,8 +413,7 @@ canonical_request(const struct sigv4_request *req, bool normalize_path,
 	buf_addc(&b, '\n');
 	canonical_uri(&b, req->path, normalize_path);
 	buf_addc(&b, '\n');
-	if (canonical_query(&b, req->query) == -1)
-		goto fail;
+	canonical_query(&b, req->query);
 	buf_addc(&b, '\n');
 	if (canonical_headers(&b, &sh, req->headers, req->nheaders) == -1)
 		goto fail;
@@ -471,10 +423,8 @@ canonical_request(const struct sigv4_request *req, bool normalize_path,
 	if (sha256_hex(req->body, req->body_len, hash) == -1)
 		goto fail;
 	buf_add(&b, hash);
-	if (b.failed || sh.failed)
-		goto fail;
 	if (signed_out != NULL)
-		*signed_out = sh.s;
+		*signed_out = buf_finish(&sh);
 	else
 		free(sh.s);
 	return b.s;
@@ -528,8 +478,7 @@ sigv4_signing_key(const char *secret, time_t now, const char *region,
 	    amz_time(now, amz, date) == -1)
 		return -1;
 	seedlen = strlen(secret) + 4;
-	if ((seed = malloc(seedlen + 1)) == NULL)
-		return -1;
+	seed = xmalloc(seedlen + 1);
 	memcpy(seed, "AWS4", 4);
 	memcpy(seed + 4, secret, seedlen - 4 + 1);
 	if (hmac_sha256(seed, seedlen, date, strlen(date), k) == -1 ||
@@ -663,10 +612,7 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_params *p,
 		snprintf(err, errlen, "sigv4: SHA-256 failed");
 		return -1;
 	}
-	if ((h = calloc(req->nheaders + 3, sizeof(*h))) == NULL) {
-		snprintf(err, errlen, "sigv4: out of memory");
-		return -1;
-	}
+	h = xcalloc(req->nheaders + 3, sizeof(*h));
 	for (n = 0; n < req->nheaders; n++)
 		h[n] = req->headers[n];
 	h[n].name = "x-amz-date";
@@ -685,7 +631,7 @@ sigv4_sign(const struct sigv4_request *req, const struct sigv4_params *p,
 	if ((creq = canonical_request(&r, p->normalize_path, &sh)) == NULL ||
 	    (sts = sigv4_string_to_sign(creq, p->now, p->region,
 	    p->service)) == NULL) {
-		snprintf(err, errlen, "sigv4: out of memory");
+		snprintf(err, errlen, "sigv4: cannot build the string to sign");
 		goto fail;
 	}
 	if (cached_signing_key(cache, p, date, key) == -1 ||

@@ -44,7 +44,7 @@ struct sigv4_params {
 	bool		 sign_body_hash;	/* add, sign x-amz-content-sha256 */
 };
 
-/* Cached derived key; zero-initialise, sigv4_key_cache_cleanup wipes it. */
+/* One cached derived key, embedded by the caller (sigv4_key_cache_init). */
 struct sigv4_key_cache {
 	pthread_mutex_t	 lock;
 	char		 scope[128];	/* date/region/service */
@@ -65,8 +65,10 @@ struct sigv4_signed {
 	/* X-Amz-Security-Token: params->session_token when not NULL. */
 };
 
-void	sigv4_key_cache_init(struct sigv4_key_cache *);
-void	sigv4_key_cache_cleanup(struct sigv4_key_cache *);
+/* Make c an empty cache (c is the caller's, borrowed). */
+void	sigv4_key_cache_init(struct sigv4_key_cache *c);
+/* Wipe c's key and release its lock; accepts NULL. */
+void	sigv4_key_cache_cleanup(struct sigv4_key_cache *c);
 
 /*
  * Sign req: computes X-Amz-Date from params->now and signs every header of
@@ -85,8 +87,10 @@ int	sigv4_sign(const struct sigv4_request *req,
 	    struct sigv4_signed *out, char *err, size_t errlen);
 
 /*
- * The stages.  Each returns a new malloc'd string (the caller frees it) or
- * NULL on allocation failure.  The headers signed are exactly those in req
+ * The stages.  Each returns a new malloc'd string (the caller frees it), or
+ * NULL when an argument is missing (a header without a name among them),
+ * the time is out of range or OpenSSL's SHA-256 fails; allocation failures
+ * abort (util.h).  The headers signed are exactly those in req
  * (callers of the stages add x-amz-date themselves, as the vectors do).
  */
 char	*sigv4_canonical_request(const struct sigv4_request *req,

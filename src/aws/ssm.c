@@ -12,7 +12,12 @@
 #include <openssl/crypto.h>
 
 #include "aws/client.h"
+#include "aws/client_call.h"
 #include "aws/ssm.h"
+#include "util.h"
+
+/* The one operation visitsd asks of SSM; labels the visitsd_aws_* metrics. */
+static struct client_op get_parameter = CLIENT_OP("GetParameter", true);
 
 char *
 ssm_get_parameter_body(const char *name)
@@ -66,8 +71,7 @@ ssm_parse_get_parameter(const char *body, size_t len, char *err,
 		    "Parameter.Value string");
 		goto fail;
 	}
-	if ((out = strdup(json_string_value(value))) == NULL)
-		snprintf(err, errlen, "out of memory");
+	out = xstrdup(json_string_value(value));
 	wipe_json_string(value);
 fail:
 	json_decref(root);
@@ -78,9 +82,10 @@ char *
 ssm_fetch(const char *name, int connect_timeout_ms, int request_timeout_ms,
     int *retryable, char *err, size_t errlen)
 {
-	struct aws_client_options o;
-	struct aws_client *c;
-	struct aws_result r;
+	static struct client_op *const ops[] = { &get_parameter, NULL };
+	struct client_options o;
+	struct client *c;
+	struct client_call_result r;
 	char *value = NULL;
 
 	*retryable = 1;
@@ -90,26 +95,27 @@ ssm_fetch(const char *name, int connect_timeout_ms, int request_timeout_ms,
 	o.content_type = SSM_CONTENT_TYPE;
 	o.connect_timeout_ms = connect_timeout_ms;
 	o.request_timeout_ms = request_timeout_ms;
-	if ((c = aws_client_new(&o, err, errlen)) == NULL)
+	o.ops = ops;
+	if ((c = client_new(&o, err, errlen)) == NULL)
 		return NULL;
-	aws_client_call(c, "GetParameter", ssm_get_parameter_body(name), true,
-	    &r);
-	aws_client_free(c);
+	client_call(c, &get_parameter, ssm_get_parameter_body(name), &r);
+	client_free(c);
 	switch (r.outcome) {
-	case AWS_OK:
+	case CLIENT_OK:
 		if ((value = ssm_parse_get_parameter(r.body, r.body_len, err,
 		    errlen)) == NULL)
 			*retryable = 0;
 		break;
-	case AWS_FAILED:
+	case CLIENT_FAILED:
 		*retryable = 0;
 		/* FALLTHROUGH */
-	default:
+	case CLIENT_UNAVAILABLE:
+	case CLIENT_UNKNOWN:
 		snprintf(err, errlen, "GetParameter %s: %s%s%s", name,
 		    r.error_type, r.error_type[0] != '\0' ? ": " : "",
 		    r.error_message);
 		break;
 	}
-	aws_result_cleanup(&r);
+	client_call_cleanup(&r);
 	return value;
 }

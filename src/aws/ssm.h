@@ -15,7 +15,10 @@
 #define SSM_TARGET_PREFIX	"AmazonSSM."
 #define SSM_CONTENT_TYPE	"application/x-amz-json-1.1"
 
-/* {"Name":name,"WithDecryption":true}: a new string, NULL on OOM. */
+/*
+ * {"Name":name,"WithDecryption":true}: a new string, or NULL when jansson
+ * cannot build it (name is not UTF-8).
+ */
 char	*ssm_get_parameter_body(const char *name);
 
 /*

@@ -6,7 +6,7 @@
  * The same bytes go to both parsers: whole as an error body (not
  * NUL-terminated, as client.c hands it over), and up to the first NUL as a
  * Date header.  Output buffers are small so truncation is exercised; the
- * parsed error then goes through aws_classify as the client would.
+ * parsed error then goes through retry_classify as the client would.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,12 +27,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((copy = malloc(size > 0 ? size : 1)) == NULL)
 		return 0;
 	memcpy(copy, data, size);
-	aws_error_parse(copy, size, type, sizeof(type), msg, sizeof(msg));
+	retry_error_parse(copy, size, type, sizeof(type), msg, sizeof(msg));
 	if (strlen(type) >= sizeof(type) || strlen(msg) >= sizeof(msg) ||
 	    strchr(type, '#') != NULL)
 		abort();
-	(void)aws_classify(AWS_TRANSPORT_ANSWERED, 400, type, msg, false);
-	aws_error_parse(copy, size, type, 1, msg, 1);
+	(void)retry_classify(RETRY_TRANSPORT_ANSWERED, 400, type, msg, false);
+	retry_error_parse(copy, size, type, 1, msg, 1);
 	if (type[0] != '\0' || msg[0] != '\0')
 		abort();
 	free(copy);
@@ -41,7 +41,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	(void)aws_parse_http_date(copy, &t);
+	(void)retry_parse_http_date(copy, &t);
 	free(copy);
 	return 0;
 }

@@ -19,22 +19,19 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct creds_http_resp r;
-	struct aws_credentials *c;
-	char err[256];
+	struct creds *c;
+	char err[256], *body;
 
-	memset(&r, 0, sizeof(r));
-	if ((r.body = malloc(size + 1)) == NULL)
+	if ((body = malloc(size + 1)) == NULL)
 		return 0;
-	memcpy(r.body, data, size);
-	r.body[size] = '\0';
-	r.len = size;
-	r.status = 200;
-	c = creds_http_parse_creds("fuzz", &r, "container", err, sizeof(err));
+	memcpy(body, data, size);
+	body[size] = '\0';
+	c = creds_http_parse_creds("fuzz", body, size, "container", err,
+	    sizeof(err));
 	if (c != NULL && (c->access_key_id == NULL ||
 	    c->secret_access_key == NULL))
 		abort();
-	aws_credentials_unref(c);
-	free(r.body);
+	creds_unref(c);
+	free(body);
 	return 0;
 }

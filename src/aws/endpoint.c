@@ -1,0 +1,103 @@
+/*
+ * endpoint: which URL to send a service's requests to, in the order the
+ * AWS SDKs look it up (AWS_ENDPOINT_URL_<SERVICE_ID>, AWS_ENDPOINT_URL, else
+ * the regional HTTPS endpoint), and the Host value the signer covers.
+ * Endpoint URLs from the config file's services sections are not read.
+ * The region comes from region.c; nothing here does I/O.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "aws/endpoint.h"
+#include "util.h"
+
+/* Whether the endpoint variables are to be ignored, as in the SDKs. */
+static int
+ignore_configured(void)
+{
+	const char *v = getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+
+	return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+/* A new copy of url without trailing slashes. */
+static char *
+trimmed(const char *url)
+{
+	char *s = xstrdup(url);
+	size_t n = strlen(s);
+
+	while (n > 0 && s[n - 1] == '/')
+		s[--n] = '\0';
+	return s;
+}
+
+char *
+endpoint_resolve(const char *service, const char *region)
+{
+	char name[128];
+	const char *v;
+	size_t i, off;
+
+	off = (size_t)snprintf(name, sizeof(name), "AWS_ENDPOINT_URL_");
+	for (i = 0; service[i] != '\0' && off + 1 < sizeof(name); i++) {
+		char ch = service[i];
+
+		if (ch == ' ' || ch == '-')
+			ch = '_';
+		else if (ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		name[off++] = ch;
+	}
+	name[off] = '\0';
+	if (!ignore_configured()) {
+		if ((v = getenv(name)) != NULL && *v != '\0')
+			return trimmed(v);
+		if ((v = getenv("AWS_ENDPOINT_URL")) != NULL && *v != '\0')
+			return trimmed(v);
+	}
+	return xasprintf("https://%s.%s.amazonaws.com%s", service, region,
+	    strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+}
+
+char *
+endpoint_host(const char *url, char *err, size_t errlen)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
+	char *out = NULL;
+	CURLU *u;
+
+	if ((u = curl_url()) == NULL)
+		util_out_of_memory();
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "endpoint \"%s\" is not a URL", url);
+		goto done;
+	}
+	if (strcmp(scheme, "https") != 0 && strcmp(scheme, "http") != 0) {
+		snprintf(err, errlen, "endpoint \"%s\": scheme must be https "
+		    "(or http for a local endpoint)", url);
+		goto done;
+	}
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK &&
+	    strcmp(path, "/") != 0 && strcmp(path, "") != 0) {
+		snprintf(err, errlen, "endpoint \"%s\" must not have a path",
+		    url);
+		goto done;
+	}
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	out = xasprintf("%s%s%s", host, port != NULL ? ":" : "",
+	    port != NULL ? port : "");
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return out;
+}
