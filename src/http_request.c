@@ -165,17 +165,6 @@ elapsed(const struct timespec *since)
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-/* Copy for the log: bounded, printable ASCII only. */
-static void
-copy_printable(char *dst, size_t dstlen, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < dstlen && src[i] != '\0'; i++)
-		dst[i] = src[i] > ' ' && src[i] < 0x7f ? src[i] : '?';
-	dst[i] = '\0';
-}
-
 static void
 req_free(struct req *r)
 {
@@ -209,8 +198,9 @@ req_new(struct listener *l, struct MHD_Connection *conn, const char *method,
 	r->conn = conn;
 	r->refs = 1;
 	pthread_mutex_init(&r->mu, NULL);
-	copy_printable(r->method, sizeof(r->method), method);
-	copy_printable(r->path, sizeof(r->path), url);
+	/* Bounded copies for the log line; log.c escapes every byte. */
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	snprintf(r->path, sizeof(r->path), "%s", url);
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL)
 		util_format_address(ci->client_addr,
