@@ -408,18 +408,45 @@ act(struct req *r)
 	return MHD_NO;
 }
 
+/*
+ * libmicrohttpd 0.9.75 keeps a header value as a C string, so a value with
+ * a NUL inside reaches us cut at the NUL ("<key>\0junk" as "<key>"), and
+ * the _n lookup reports that cut length.  Its parser turns a line's CR LF
+ * into two NULs in its read buffer, which holds the next line too: a value
+ * whose second NUL is missing was cut (or its line ended in a bare LF,
+ * which browsers do not send).  Later versions report the whole length,
+ * which apikey_ring_check refuses when it holds a NUL.
+ */
+static bool
+header_was_cut(const char *value, size_t len)
+{
+#if MHD_VERSION <= 0x00097500
+	return value[len + 1] != '\0';
+#else
+	(void)value;
+	(void)len;
+	return false;
+#endif
+}
+
 static void
 decide(struct req *r, const char *method, const char *url)
 {
 	struct http *h = r->l->h;
-	const char *key;
+	const char *key = NULL;
+	size_t keylen = 0;
 	bool key_ok = false;
 
 	if (!h->auth_none) {
-		key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-		    "x-api-key");
-		key_ok = key != NULL && apikey_ring_check(h->keys, key,
-		    strlen(key));
+		/*
+		 * With its length as received: a value with a NUL inside
+		 * ("<key>\0junk") must not compare as its C-string prefix.
+		 */
+		if (MHD_lookup_connection_value_n(r->conn, MHD_HEADER_KIND,
+		    "x-api-key", sizeof("x-api-key") - 1, &key, &keylen) !=
+		    MHD_YES || header_was_cut(key, keylen))
+			key = NULL;
+		key_ok = apikey_ring_check(h->keys, key, keylen);
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
 }

@@ -4,6 +4,7 @@
 // an error of its own) never reach the log raw: in the JSON format every
 // line is one valid UTF-8 JSON object, in the text format one line of
 // printable text starting with a timestamp, and the escaped forms show up.
+// And a NUL inside the x-api-key header does not pass for the key.
 //
 // The daemon is spawned here rather than with lib/daemon.mjs because the
 // check is on the raw bytes: a UTF-8 decoding stream would hide invalid
@@ -123,3 +124,26 @@ for (const format of ['json', 'text']) {
     assert.ok(all.includes('/api/visits/caf\u00e9'), all);
   });
 }
+
+// The key header as raw bytes: libmicrohttpd 0.9.75 hands visitsd a value
+// cut at a NUL, and visitsd refuses a cut value like a wrong key.  A value
+// that ends in the NUL ("<key>\0" then CR LF) looks whole and the key in it
+// is right, so it is not part of the contract either way.
+test('an x-api-key value with a NUL inside is refused like a wrong key', async (t) => {
+  const d = start('json');
+  t.after(() => d.proc.kill('SIGKILL'));
+  const address = await d.address;
+  const post = async (value) => {
+    const got = await rawRequest(address, b('POST /api/visits/nul HTTP/1.1\r\nHost: a\r\nConnection: close\r\n',
+      'x-api-key: ', value, '\r\nContent-Length: 0\r\n\r\n'));
+    return got.toString('latin1').split('\r\n')[0];
+  };
+  assert.equal(await post(TEST_KEY), 'HTTP/1.1 200 OK');
+  assert.equal(await post(`${TEST_KEY}\0junk`), 'HTTP/1.1 403 Forbidden');
+  assert.equal(await post(`${TEST_KEY}\0${TEST_KEY}`), 'HTTP/1.1 403 Forbidden');
+  assert.equal(await post(`\0${TEST_KEY}`), 'HTTP/1.1 403 Forbidden');
+  assert.equal(await post(`${TEST_KEY.slice(0, 8)}\0${TEST_KEY.slice(8)}`), 'HTTP/1.1 403 Forbidden');
+  assert.equal(await post(TEST_KEY), 'HTTP/1.1 200 OK');
+  d.proc.kill('SIGTERM');
+  assert.equal(await d.exited, 0);
+});
