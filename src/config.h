@@ -40,6 +40,8 @@ struct config {
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */
+	bool	 metrics_public;	/* VISITSD_METRICS_PUBLIC: /metrics on
+					   the main listener too */
 	/* [auth] */
 	char	*auth;			/* VISITSD_AUTH "key" | "none" */
 	char	*api_key;		/* VISITSD_API_KEY, secret, wiped */
@@ -62,6 +64,8 @@ struct config {
 	int	 aws_connect_timeout_ms;	/* VISITSD_AWS_CONNECT_TIMEOUT_MS */
 	int	 aws_request_timeout_ms;	/* VISITSD_AWS_REQUEST_TIMEOUT_MS */
 	int	 ssm_startup_timeout;	/* VISITSD_SSM_STARTUP_TIMEOUT, s */
+	bool	 allow_http_endpoint;	/* VISITSD_ALLOW_HTTP_ENDPOINT: plain
+					   http beyond loopback */
 
 	/* Not a setting: unknown VISITSD_* names seen, "A, B" or "". */
 	char	*unknown_env;
