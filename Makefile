@@ -31,7 +31,9 @@ SRCS      = $(filter-out src/main.c,$(wildcard src/*.c src/aws/*.c))
 OBJS      = $(SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS = $(wildcard tests/check_*.c) tests/run.c
 TEST_OBJS = $(TEST_SRCS:%.c=$(BUILD)/%.o)
-SIGV4_SUITE ?= $(abspath ../shared/testdata/aws-sigv4)
+# The SigV4 conformance vectors (aws-c-auth's, tests/data/aws-sigv4/README.md);
+# SIGV4_SUITE=DIR runs another copy.  A missing or empty folder fails.
+SIGV4_SUITE ?= $(abspath tests/data/aws-sigv4)
 
 .PHONY: all run deps check check-unit check-integration check-docker bench \
         install uninstall clean node-deps
