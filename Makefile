@@ -36,7 +36,7 @@ TEST_OBJS = $(TEST_SRCS:%.c=$(BUILD)/%.o)
 SIGV4_SUITE ?= $(abspath tests/data/aws-sigv4)
 
 .PHONY: all run deps check check-unit check-integration check-docker bench \
-        install uninstall clean node-deps
+        install uninstall clean node-deps check-modules
 
 all: $(BUILD)/visitsd
 
@@ -93,6 +93,13 @@ check-integration: $(BUILD)/visitsd node-deps
 	    VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test "$$f" || failed="$$failed $$f"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "check-integration: FAILED:$$failed" >&2; exit 1; fi
+
+# No module circles at link level: no two objects of src/ use each other's
+# symbols, directly or through others (nm; tests/check-modules.sh), after a
+# self-test of the checker on throwaway objects with and without circles.
+check-modules: $(OBJS)
+	tests/check-modules.sh --self-test
+	tests/check-modules.sh $(BUILD) $(SRCS:%.c=%.o)
 
 bench: all
 	@scripts/bench.sh $(BUILD)/visitsd
