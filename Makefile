@@ -36,7 +36,7 @@ TEST_OBJS = $(TEST_SRCS:%.c=$(BUILD)/%.o)
 SIGV4_SUITE ?= $(abspath tests/data/aws-sigv4)
 
 .PHONY: all run deps check check-unit check-integration check-docker bench \
-        install uninstall clean node-deps check-modules
+        install uninstall clean node-deps check-modules check-fresh
 
 all: $(BUILD)/visitsd
 
@@ -150,6 +150,15 @@ check-deploy: $(BUILD)/visitsd node-deps
 check-docker: node-deps
 	@scripts/deps.sh docker
 	tests/deploy/check-docker.sh $(BUILD)/docker
+
+# make check-fresh: the README's `make run` and `make check` on a fresh
+# Debian 12 (debootstrap minbase plus git, make, curl, ca-certificates) in a
+# container, on a clone of HEAD with no ../shared beside it.  Shares
+# check-docker's cache (the debootstrap tarball, the private dockerd's data
+# root).  docs/testing.md.
+check-fresh:
+	@scripts/deps.sh fresh
+	tests/deploy/check-fresh.sh $(BUILD)/docker
 
 clean:
 	rm -rf $(BUILD)
