@@ -34,12 +34,11 @@ cd visitsd
 say "cloned $(git log -1 --format='%h %s')"
 phase clone
 
-# make run: set -m puts it in a process group of its own, so that stopping
-# it reaches the daemon that run-dev.sh exec()s.
-set -m
-VISITSD_LISTEN=127.0.0.1:0 make run >/root/src/make-run.log 2>&1 &
+# make run in a session and process group of its own (setsid), so that
+# stopping it reaches the daemon that run-dev.sh exec()s.  (set -m would do
+# the same in an interactive shell; without a terminal dash refuses it.)
+VISITSD_LISTEN=127.0.0.1:0 setsid make run >/root/src/make-run.log 2>&1 &
 run=$!
-set +m
 addr=
 for _ in $(seq 1 3000); do	# installing and building: up to 5 minutes
 	addr=$(sed -n 's/.* listening on \([0-9.]*:[0-9]*\).*/\1/p' /root/src/make-run.log | head -1)
@@ -57,7 +56,7 @@ answer=$(curl -sS -X POST -H "x-api-key: $key" "http://$addr/api/visits/fresh")
 say "make run on $addr: POST /api/visits/fresh answered $answer"
 # SIGTERM to the group, as Ctrl-C's SIGINT would: make itself exits
 # non-zero on it, so the daemon's own "stopped" line tells a clean stop.
-kill -TERM -- "-$run"
+kill -TERM "-$run"
 wait "$run" || true
 grep -Eq '"msg":"stopped"|[[:space:]]stopped$' /root/src/make-run.log ||
     { tail -30 /root/src/make-run.log >&2; fail "the daemon did not stop cleanly on SIGTERM"; }
