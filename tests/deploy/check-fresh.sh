@@ -14,7 +14,7 @@
 #     bridge): fresh-inside.sh clones it where no ../shared exists, checks
 #     that `make run` answers a POST with a count, and runs `make check`,
 #     which installs every test dependency from Debian (Node.js 18 among
-#     them) and npm.
+#     them) and npm.  Their logs stay in CACHE_DIR/fresh/out.
 #
 # Prints the time of each phase.  Runs as root (debootstrap, dockerd), as
 # do the commands inside.
@@ -81,7 +81,7 @@ phase "$image"
 # What the new user clones: this checkout's committed HEAD.
 [ -z "$(git -C "$top" status --porcelain --untracked-files=no)" ] ||
     log "note: uncommitted changes in $top are not tested, only HEAD"
-mkdir -p "$work/in"
+mkdir -p "$work/in" "$work/out"
 git -C "$top" bundle create "$work/in/visitsd.bundle" HEAD 2>/dev/null
 cp "$here/fresh-inside.sh" "$work/in/"
 log "testing $(git -C "$top" log -1 --format='%h %s')"
@@ -89,7 +89,8 @@ log "testing $(git -C "$top" log -1 --format='%h %s')"
 # /dev/shm large enough for Chromium; --init reaps what the tests leave.
 ran=1
 $docker run --name "$name" --network host --init --shm-size=1g \
-    -v "$work/in:/fresh:ro" "$image" sh /fresh/fresh-inside.sh /fresh/visitsd.bundle ||
-    fail "the fresh Debian 12 did not pass (output above)"
+    -v "$work/in:/fresh:ro" -v "$work/out:/out" "$image" \
+    sh /fresh/fresh-inside.sh /fresh/visitsd.bundle /out ||
+    fail "the fresh Debian 12 did not pass (output above; logs in $work/out)"
 phase "inside the container"
 log "ok: $(($(date +%s) - t0)) s in all"
