@@ -61,7 +61,7 @@ say "make run on $addr: POST /api/visits/fresh answered $answer"
 # SIGTERM to the group, as Ctrl-C's SIGINT would: make itself exits
 # non-zero on it, so the daemon's own "stopped" line tells a clean stop.
 kill -TERM "-$run"
-wait "$run" || true
+wait "$run" 2>/dev/null || true	# quiet: no "Terminated" from sh
 grep -Eq '"msg":"stopped"|[[:space:]]stopped$' "$logs/make-run.log" ||
     { tail -30 "$logs/make-run.log" >&2; fail "the daemon did not stop cleanly on SIGTERM"; }
 ! curl -s -o /dev/null "http://$addr/healthz" || fail "still answering on $addr after SIGTERM"
