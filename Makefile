@@ -70,7 +70,8 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all $(BUILD)/check_visitsd node-deps
-	@$(MAKE) --no-print-directory check-unit check-integration check-deploy
+	@$(MAKE) --no-print-directory check-unit check-integration check-deploy \
+	    check-modules
 
 # No test may reach the real instance metadata service at 169.254.169.254:
 # IMDS is off for every test process, and the tests that use it point it at
