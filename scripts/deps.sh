@@ -6,6 +6,8 @@
 #                             Chromium, systemd-analyze and man for its
 #                             unit check)
 #   scripts/deps.sh docker    ... plus what `make check-docker` needs
+#   scripts/deps.sh fresh     what `make check-fresh` needs (debootstrap,
+#                             Docker, git)
 #   scripts/deps.sh demo      build, plus Python for `make demo`'s page server
 #   scripts/deps.sh fuzz      libraries plus clang and its sanitizer and
 #                             libFuzzer runtime, for `make fuzz`
@@ -20,6 +22,7 @@ libsqlite3-dev libinih-dev libcurl4-openssl-dev"
 check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3"
 docker="$check debootstrap docker.io"
 fuzz="$build clang libclang-rt-dev"
+fresh="debootstrap docker.io git"
 
 case "${1:-build}" in
 build) want=$build ;;
@@ -27,7 +30,8 @@ check) want=$check ;;
 docker) want=$docker ;;
 demo) want="$build python3" ;;
 fuzz) want=$fuzz ;;
-*) echo "usage: $0 build|check|docker|demo|fuzz" >&2; exit 2 ;;
+fresh) want=$fresh ;;
+*) echo "usage: $0 build|check|docker|demo|fuzz|fresh" >&2; exit 2 ;;
 esac
 
 missing=
