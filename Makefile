@@ -132,6 +132,28 @@ check-docker: node-deps
 	@scripts/deps.sh docker
 	tests/deploy/check-docker.sh $(BUILD)/docker
 
+# make deb: the Debian package (debian/), built from a copy of the tracked
+# files in $(DEB_BUILD)/visitsd-$(VERSION) so that dpkg-buildpackage writes
+# the .deb, .changes and .buildinfo to $(DEB_BUILD) and the tree stays
+# clean; lintian must find no error.  make check-deb installs it into a
+# fresh Debian 12 root and purges it again (tests/deploy/check-deb.sh).
+DEB_BUILD ?= $(BUILD)/deb
+
+.PHONY: deb check-deb
+
+deb:
+	@scripts/deps.sh deb
+	rm -rf $(DEB_BUILD) && mkdir -p $(DEB_BUILD)/visitsd-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+	    tar --null -T - --ignore-failed-read -cf - | \
+	    tar -x -C $(DEB_BUILD)/visitsd-$(VERSION)
+	cd $(DEB_BUILD)/visitsd-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(DEB_BUILD)/*.changes
+
+check-deb: deb
+	@scripts/deps.sh docker
+	tests/deploy/check-deb.sh $(DEB_BUILD) $(BUILD)/docker
+
 clean:
 	rm -rf $(BUILD)
 

@@ -9,6 +9,7 @@
 #   scripts/deps.sh demo      build, plus Python for `make demo`'s page server
 #   scripts/deps.sh fuzz      libraries plus clang and its sanitizer and
 #                             libFuzzer runtime, for `make fuzz`
+#   scripts/deps.sh deb       build, plus debhelper and lintian for `make deb`
 #
 # It asks dpkg which packages are missing and installs only those: with
 # apt-get when run as root, with sudo when that is available, and otherwise
@@ -20,6 +21,7 @@ libsqlite3-dev libinih-dev libcurl4-openssl-dev"
 check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3"
 docker="$check debootstrap docker.io"
 fuzz="$build clang libclang-rt-dev"
+deb="$build debhelper dpkg-dev lintian fakeroot"
 
 case "${1:-build}" in
 build) want=$build ;;
@@ -27,7 +29,8 @@ check) want=$check ;;
 docker) want=$docker ;;
 demo) want="$build python3" ;;
 fuzz) want=$fuzz ;;
-*) echo "usage: $0 build|check|docker|demo|fuzz" >&2; exit 2 ;;
+deb) want=$deb ;;
+*) echo "usage: $0 build|check|docker|demo|fuzz|deb" >&2; exit 2 ;;
 esac
 
 missing=
