@@ -128,9 +128,9 @@ check-deploy: $(BUILD)/visitsd node-deps
 	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
 	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test tests/deploy/
 
-check-docker: node-deps
+check-docker: node-deps deb
 	@scripts/deps.sh docker
-	tests/deploy/check-docker.sh $(BUILD)/docker
+	VISITSD_DEB_DIR=$(abspath $(DEB_BUILD)) tests/deploy/check-docker.sh $(BUILD)/docker
 
 # make deb: the Debian package (debian/), built from a copy of the tracked
 # files in $(DEB_BUILD)/visitsd-$(VERSION) so that dpkg-buildpackage writes
