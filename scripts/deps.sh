@@ -4,7 +4,7 @@
 #   scripts/deps.sh build     libraries and tools to build and run visitsd
 #   scripts/deps.sh check     ... plus what `make check` needs (Check, Node.js,
 #                             Chromium, systemd-analyze and man for its
-#                             unit check)
+#                             unit check, promtool for the alerting rules)
 #   scripts/deps.sh docker    ... plus what `make check-docker` needs
 #   scripts/deps.sh demo      build, plus Python for `make demo`'s page server
 #   scripts/deps.sh fuzz      libraries plus clang and its sanitizer and
@@ -18,7 +18,8 @@ set -eu
 
 build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
-check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3"
+check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3
+prometheus"
 docker="$check debootstrap docker.io"
 fuzz="$build clang libclang-rt-dev"
 deb="$build debhelper dpkg-dev lintian fakeroot"
