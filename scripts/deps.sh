@@ -20,7 +20,7 @@ build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
 check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3
 prometheus"
-docker="$check debootstrap docker.io"
+docker="$check debootstrap docker.io docker-compose"
 fuzz="$build clang libclang-rt-dev"
 deb="$build debhelper dpkg-dev lintian fakeroot"
 
