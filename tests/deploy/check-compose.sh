@@ -70,7 +70,7 @@ for c in /usr/local/share/ca-certificates/*.crt; do
 done
 [ -f /etc/npmrc ] && cp /etc/npmrc "$tmp/deploy/compose/extra/npmrc"
 
-export VISITSD_IMAGE=$image VISITSD_API_KEY=$key
+export DEMO_IMAGE=$image VISITSD_API_KEY=$key
 export CHECK_PORT_SQLITE=$(freeport) CHECK_PORT_PAGE=$(freeport)
 export CHECK_PORT_DYNAMODB=$(freeport) CHECK_PORT_DYNALITE=$(freeport)
 sqlite=http://127.0.0.1:$CHECK_PORT_SQLITE
