@@ -31,12 +31,13 @@ image=visitsd:check
 name=visitsd-check-$$
 volume=visitsd-check-$$
 key=check-docker-$$-$RANDOM
-started=
 run=
 
-# Prefer the CLI of the Debian package, which matches its dockerd.
-if [ -x /usr/bin/docker ]; then docker=/usr/bin/docker; else docker=docker; fi
-export DOCKER="$docker"
+# dockerd_ensure and dockerd_stop; DOCKER is the CLI of the Debian package
+# where it exists, which matches its dockerd.
+# shellcheck source=tests/deploy/dockerd.sh
+. "$here/dockerd.sh"
+docker=$DOCKER
 
 log() { echo "check-docker: $*"; }
 fail() {
@@ -50,38 +51,12 @@ cleanup() {
 		$docker rm -f "$name" >/dev/null 2>&1 || true
 		$docker volume rm "$volume" >/dev/null 2>&1 || true
 	fi
-	if [ -n "$started" ]; then
-		kill "$started" 2>/dev/null || true
-		for _ in $(seq 1 100); do
-			kill -0 "$started" 2>/dev/null || break
-			sleep 0.2
-		done
-		# dockerd leaves its network namespace mounted under exec-root.
-		awk -v d="$run_dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
-		    sort -r | while read -r m; do umount -l "$m" || true; done
-		rm -rf "$run_dir"
-	fi
+	dockerd_stop
 }
 trap cleanup EXIT
 
-if ! $docker info >/dev/null 2>&1; then
-	# A short private path: unix socket paths are limited to 108 bytes.
-	run_dir=$(mktemp -d /tmp/visitsd-dockerd.XXXXXX)
-	export DOCKER_HOST=unix://$run_dir/docker.sock
-	log "starting dockerd (data root $cache/root)"
-	dockerd --iptables=false --ip6tables=false --bridge=none \
-	    --storage-driver=vfs --data-root="$cache/root" \
-	    --exec-root="$run_dir/exec" --pidfile="$run_dir/dockerd.pid" \
-	    --host="$DOCKER_HOST" >"$cache/dockerd.log" 2>&1 &
-	started=$!
-	for _ in $(seq 1 150); do
-		$docker info >/dev/null 2>&1 && break
-		kill -0 "$started" 2>/dev/null ||
-		    { tail -20 "$cache/dockerd.log" >&2; fail "dockerd exited"; }
-		sleep 0.2
-	done
-	$docker info >/dev/null 2>&1 || fail "dockerd did not answer"
-fi
+$docker info >/dev/null 2>&1 || log "starting dockerd (data root $cache/root)"
+dockerd_ensure "$cache" || fail "dockerd did not answer"
 
 "$here/debian-base.sh" "$cache"
 : >"$cache/build.log"
