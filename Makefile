@@ -146,11 +146,35 @@ uninstall:
 check-deploy: $(BUILD)/visitsd node-deps
 	tests/deploy/check-install.sh "$(MAKE)" BUILD=$(BUILD)
 	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
+	promtool check rules deploy/monitoring/rules.yml
+	promtool test rules deploy/monitoring/rules.test.yml
 	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test tests/deploy/
 
-check-docker: node-deps
+check-docker: node-deps deb
 	@scripts/deps.sh docker
-	tests/deploy/check-docker.sh $(BUILD)/docker
+	VISITSD_DEB_DIR=$(abspath $(DEB_BUILD)) tests/deploy/check-docker.sh $(BUILD)/docker
+
+# make deb: the Debian package (debian/), built from a copy of the tracked
+# files in $(DEB_BUILD)/visitsd-$(VERSION) so that dpkg-buildpackage writes
+# the .deb, .changes and .buildinfo to $(DEB_BUILD) and the tree stays
+# clean; lintian must find no error.  make check-deb installs it into a
+# fresh Debian 12 root and purges it again (tests/deploy/check-deb.sh).
+DEB_BUILD ?= $(BUILD)/deb
+
+.PHONY: deb check-deb
+
+deb:
+	@scripts/deps.sh deb
+	rm -rf $(DEB_BUILD) && mkdir -p $(DEB_BUILD)/visitsd-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+	    tar --null -T - --ignore-failed-read -cf - | \
+	    tar -x -C $(DEB_BUILD)/visitsd-$(VERSION)
+	cd $(DEB_BUILD)/visitsd-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(DEB_BUILD)/*.changes
+
+check-deb: deb
+	@scripts/deps.sh docker
+	tests/deploy/check-deb.sh $(DEB_BUILD) $(BUILD)/docker
 
 # make check-fresh: the README's `make run` and `make check` on a fresh
 # Debian 12 (debootstrap minbase plus git, make, curl, ca-certificates) in a

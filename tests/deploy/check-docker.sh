@@ -16,6 +16,10 @@
 #     (check-docker-aws.sh).
 #  5. Run systemd/visitsd.service under a real systemd in a container with
 #     the image's daemon (check-systemd-live.sh).
+#  6. With VISITSD_DEB_DIR set (make check-docker does), install the .deb
+#     there into a fresh Debian root and purge it (check-deb.sh).
+#  7. Bring up deploy/compose.yaml with the image, its dynamodb profile
+#     too, and count through it (check-compose.sh).
 #
 # Host networking is used for build and run (no bridge), so the container
 # listens on a free loopback port picked here, not on 8080.
@@ -157,6 +161,10 @@ $docker stop -t 20 "$name" >/dev/null
 "$top/tests/deploy/check-docker-aws.sh" "$image"
 
 "$here/check-systemd-live.sh" "$image"
+# The Debian package (make deb) installed into a fresh root and purged.
+[ -z "${VISITSD_DEB_DIR:-}" ] || "$here/check-deb.sh" "$VISITSD_DEB_DIR" "$cache"
+# deploy/compose.yaml with this image, on SQLite and on dynalite.
+"$here/check-compose.sh" "$image" "$cache"
 log "image size $(inspect '{{.Size}}' | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 # Earlier builds' images: their layers would pile up in the vfs data root.
 $docker image prune -f >/dev/null

@@ -10,7 +10,8 @@
 #   dockerd_down           stop the private one and clean up after it (call
 #                          from the EXIT trap; harmless when none was started)
 #
-# Expects $docker (the CLI) and a fail function.  Two private daemons on one
+# Expects $docker (the CLI) and a fail function.  Callers export DOCKER=$docker
+# for the scripts they run.  Two private daemons on one
 # data root would corrupt it, so a lock on CACHE_DIR makes a second check
 # wait for the first.
 
@@ -19,6 +20,11 @@ dockerd_run_dir=
 
 dockerd_up() {
 	local cache=$1
+	# One that answers already (a caller's, through DOCKER_HOST) needs no
+	# lock: a nested check such as check-deb.sh under check-docker.sh would
+	# otherwise wait on its own parent's lock.
+	$docker info >/dev/null 2>&1 && return 0
+	mkdir -p "$cache"
 	exec 9>"$cache/dockerd.lock"
 	flock -n 9 || { echo "dockerd: waiting for the other check using $cache"; flock 9; }
 	$docker info >/dev/null 2>&1 && return 0
