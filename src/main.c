@@ -1,8 +1,9 @@
 /*
  * main: visitsd's startup order, its signal loop and its shutdown.
  *
- * Startup: configuration (errors go to stderr with exit 78 before logging
- * exists), logging, `-n`, signals blocked before the first thread, keys,
+ * Startup: no core dumps and no ptrace by our own uid (the keys live in
+ * this process's memory), configuration (errors go to stderr with exit 78
+ * before logging exists), logging, `-n`, signals blocked before the first thread, keys,
  * store, HTTP, then one "listening on" line and READY=1 for systemd.
  * SIGTERM/SIGINT while the keys are still being retried from SSM stop the
  * daemon there, with exit 0.
@@ -11,6 +12,9 @@
  * systemd watchdog, when configured, is fed at half its interval.  Only
  * startup may exit with an error; once serving, trouble is logged.
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -118,6 +122,13 @@ main(int argc, char *argv[])
 	bool check_only;
 	int status, sig, abandoned;
 
+	/*
+	 * Before any secret is read: a core file or a debugger attached as
+	 * our uid would show the keys.  Not dumpable also makes /proc/self
+	 * root's, which nothing here reads.  Failure is harmless: go on.
+	 */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	config_init(&cfg);
 	if (config_from_args(&cfg, argc, argv, environ, &check_only,
 	    &status) == -1) {
