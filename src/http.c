@@ -5,8 +5,9 @@
  * at least two: a single epoll thread stalls at a few hundred concurrent
  * connections); a separate metrics listener, when configured, serves only
  * /metrics and /healthz.  The main listener serves /metrics only when
- * metrics_public says so; /readyz stays there for load balancers.  Every request is http_request.c's, from MHD's
- * first call to the completed-notification.
+ * metrics_public says so; /readyz stays there for load balancers.  Every
+ * request is http_request.c's, from MHD's first call to the
+ * completed-notification.
  *
  * Shutdown quiesces the listeners, lets http_request.c wait for the
  * in-flight requests (suspended ones included) up to a timeout and resume
