@@ -3,8 +3,9 @@
  *
  * Startup: no core dumps and no ptrace by our own uid (the keys live in
  * this process's memory), configuration (errors go to stderr with exit 78
- * before logging exists), logging, `-n`, signals blocked before the first thread, keys,
- * store, HTTP, then one "listening on" line and READY=1 for systemd.
+ * before logging exists), logging, `-n`, signals blocked before the first
+ * thread, keys, store, HTTP, then one "listening on" line and READY=1 for
+ * systemd.
  * SIGTERM/SIGINT while the keys are still being retried from SSM stop the
  * daemon there, with exit 0.
  * Afterwards the main thread does nothing but wait for signals: SIGHUP
