@@ -57,6 +57,7 @@ reload_keys(const struct config *cfg, struct apikey_ring *keys)
 	struct apikey_set *set;
 	struct timespec now;
 	char err[512], src[512], state[64];
+	size_t n;
 
 	if (!auth_required(cfg)) {
 		log_info("SIGHUP: auth=none, no key to reload");
@@ -71,9 +72,10 @@ reload_keys(const struct config *cfg, struct apikey_ring *keys)
 		log_warnx("SIGHUP: key reload failed, keeping the old keys: "
 		    "%s", err);
 	else {
-		log_info("SIGHUP: loaded %zu API key(s) from %s",
-		    apikey_set_count(set), src);
+		/* Installed first: the line means the new keys are in force. */
+		n = apikey_set_count(set);
 		apikey_ring_replace(keys, set);
+		log_info("SIGHUP: loaded %zu API key(s) from %s", n, src);
 	}
 	notify_send("READY=1");
 }
