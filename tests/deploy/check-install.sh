@@ -25,11 +25,16 @@ expect_tree() {	# DESTDIR PREFIX
 	n=$(find "$1" -type f | wc -l)
 	[ "$n" = 5 ] || fail "$n files installed, expected 5: $(find "$1" -type f)"
 	unit=$1$2/lib/systemd/system/visitsd.service
-	cmd=$(sed -n "s/^ExecStart=//p" "$unit")
-	[ -n "$cmd" ] || fail "ExecStart missing from the installed unit"
-	bin=${cmd%% *}
-	[ "$bin" = "$2/sbin/visitsd" ] ||
-	    fail "ExecStart runs $bin, installed binary is $2/sbin/visitsd"
+	for key in ExecStart ExecStartPre; do
+		cmd=$(sed -n "s/^$key=//p" "$unit")
+		[ -n "$cmd" ] || fail "$key missing from the installed unit"
+		bin=${cmd%% *}
+		bin=${bin#-}
+		[ "$bin" = "$2/sbin/visitsd" ] ||
+		    fail "$key runs $bin, installed binary is $2/sbin/visitsd"
+	done
+	grep -q '^ExecStartPre=-\{0,1\}[^ ]*/visitsd -n$' "$unit" ||
+	    fail "ExecStartPre is not 'visitsd -n'"
 	# The unit differs from systemd/visitsd.service by the path only.
 	sed "s|$2/sbin/|/usr/local/sbin/|g" "$unit" |
 	    cmp -s - systemd/visitsd.service || fail "installed unit differs"

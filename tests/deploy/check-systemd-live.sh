@@ -72,6 +72,11 @@ for _ in $(seq 1 100); do
 	sleep 0.2
 done
 case $state in running | degraded) ;; *) fail "systemd did not boot: $state" ;; esac
+# systemd builds a unit's credential directory in a private mount namespace
+# and moves it into /run/credentials, which reaches the unit only if /run
+# propagates mounts, as on a booted host.  Docker's --tmpfs /run does not:
+# without this, LoadCredential= leaves an empty root-only directory.
+cx mount --make-rshared /run
 
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 base=http://127.0.0.1:$port
