@@ -18,9 +18,10 @@
 // It is a test peer, not an emulator of AWS: only what visitsd uses is here.
 
 import http from 'node:http';
+import https from 'node:https';
 import { crc32 } from 'node:zlib';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fstatSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import dynalite from 'dynalite';
 import { verifySigV4 } from './sigv4-verify.mjs';
@@ -39,6 +40,8 @@ const { values: opt } = parseArgs({
     'api-key': { type: 'string' },
     role: { type: 'string', default: 'visitsd-role' },
     log: { type: 'boolean', default: false },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
 });
 
@@ -480,7 +483,7 @@ async function handleControl(req, res, url, body) {
 }
 
 // ---------------------------------------------------------------- server
-const server = http.createServer(async (req, res) => {
+async function handle(req, res) {
   const url = new URL(req.url, 'http://x');
   try {
     const body = await readBody(req);
@@ -495,14 +498,24 @@ const server = http.createServer(async (req, res) => {
     console.error('[aws-peer] internal error:', err);
     if (!res.headersSent && !req.socket.destroyed) send(res, 500, { error: String(err.message) });
   }
-});
+}
+const server = http.createServer(handle);
 await new Promise((r) => server.listen(Number(opt.port), '127.0.0.1', r));
+// With --tls-cert/--tls-key the AWS endpoint is served over HTTPS on a
+// second port; the control API and the credential endpoints stay on the
+// plain one (so tests reach them without trusting the test CA).
+let tlsServer = null;
+if (opt['tls-cert'] || opt['tls-key']) {
+  tlsServer = https.createServer({ cert: readFileSync(opt['tls-cert']), key: readFileSync(opt['tls-key']) }, handle);
+  await new Promise((r) => tlsServer.listen(0, '127.0.0.1', r));
+}
 
 if (!opt['no-table']) await createTable(opt.table, opt['key-attribute']);
 
 const base = `http://127.0.0.1:${server.address().port}`;
 info = {
-  endpoint: base,
+  endpoint: tlsServer ? `https://127.0.0.1:${tlsServer.address().port}` : base,
+  httpEndpoint: base,
   control: `${base}/__harness`,
   region: REGION,
   accessKeyId: staticKey.accessKeyId,
@@ -523,8 +536,11 @@ info = {
 process.stdout.write(JSON.stringify(info) + '\n');
 
 function stop() {
-  server.closeAllConnections();
-  server.close();
+  for (const srv of [server, tlsServer]) {
+    if (!srv) continue;
+    srv.closeAllConnections();
+    srv.close();
+  }
   dynamo.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 1000).unref();
 }

@@ -13,7 +13,7 @@ const PEER = fileURLToPath(new URL('./aws-peer.mjs', import.meta.url));
 const FLAGS = {
   credLifetimeS: '--cred-lifetime-s', maxSkewS: '--max-skew-s', containerToken: '--container-token',
   table: '--table', keyAttribute: '--key-attribute', parameter: '--parameter', apiKey: '--api-key',
-  role: '--role', region: '--region', port: '--port',
+  role: '--role', region: '--region', port: '--port', tlsCert: '--tls-cert', tlsKey: '--tls-key',
 };
 
 /**
@@ -118,7 +118,7 @@ class Harness {
    */
   async call(target, input, opts = {}) {
     const ssm = target.startsWith('AmazonSSM.');
-    const url = new URL(this.endpoint);
+    const url = new URL(this.httpEndpoint ?? this.endpoint);
     const request = {
       method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
       headers: {
@@ -138,7 +138,7 @@ class Harness {
     if (opts.tamper) opts.tamper(signed);
     const headers = { ...signed.headers };
     delete headers.host;
-    const r = await fetch(this.endpoint + '/', { method: 'POST', headers, body: signed.body });
+    const r = await fetch((this.httpEndpoint ?? this.endpoint) + '/', { method: 'POST', headers, body: signed.body });
     const text = await r.text();
     let body = text;
     try { body = JSON.parse(text); } catch { /* not JSON: keep the text */ }
