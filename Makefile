@@ -68,16 +68,32 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all $(BUILD)/check_visitsd node-deps
-	@$(MAKE) --no-print-directory check-unit check-integration check-deploy
+	@$(MAKE) --no-print-directory check-unit check-valgrind check-integration check-deploy
 
 # No test may reach the real instance metadata service at 169.254.169.254:
 # IMDS is off for every test process, and the tests that use it point it at
 # their own peer and switch it back on (AWS_EC2_METADATA_DISABLED=false).
-check-unit check-integration: export AWS_EC2_METADATA_DISABLED = true
+check-unit check-valgrind check-integration: export AWS_EC2_METADATA_DISABLED = true
 
 # The DynamoDB store tests need the AWS test peer: with-harness.sh runs it.
 check-unit: $(BUILD)/check_visitsd node-deps
 	SIGV4_SUITE=$(SIGV4_SUITE) CK_ENV=1 tests/with-harness.sh $(BUILD)/check_visitsd
+
+# make check-valgrind: every unit suite under valgrind memcheck, in one
+# process each (CK_FORK=no; one suite a process because suites change the
+# process environment, docs/testing.md).  Any error or definite/indirect
+# leak fails it; tests/valgrind.supp is for third-party one-time setup only.
+VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--error-exitcode=1 --num-callers=30 --suppressions=tests/valgrind.supp
+UNIT_SUITES = $(shell sed -n 's/.*suite_create("\([^"]*\)").*/\1/p' tests/check_*.c)
+.PHONY: check-valgrind
+check-valgrind: $(BUILD)/check_visitsd node-deps
+	@failed=; for s in $(UNIT_SUITES); do \
+	    echo "check-valgrind: $$s"; \
+	    CK_FORK=no CK_RUN_SUITE=$$s SIGV4_SUITE=$(SIGV4_SUITE) \
+	        tests/with-harness.sh $(VALGRIND) $(BUILD)/check_visitsd || failed="$$failed $$s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "check-valgrind: failed:$$failed" >&2; exit 1; fi
 
 check-integration: $(BUILD)/visitsd node-deps
 	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test --test-concurrency=1 tests/integration/
