@@ -115,12 +115,20 @@ function opCounter(op) {
 const bump = (obj, k) => { obj[k] = (obj[k] ?? 0) + 1; };
 
 const FAULT_KINDS = ['throttle', '500', 'latency', 'drop-after-apply', 'reset-before'];
-let faults = [];                    // { op, kind, remaining, ms, error }
+let faults = [];                    // { op, kind, remaining, until?, p, ms, error }
+// The first live fault for op, if its dice say so; used up after `count`
+// requests, gone after `until` (a storm: every request for forMs), and
+// applied to each request with probability p.
 function takeFault(op) {
-  const f = faults.find((x) => x.op === op || x.op === '*');
-  if (!f) return null;
-  if (--f.remaining <= 0) faults = faults.filter((x) => x !== f);
-  return f;
+  const t = Date.now();
+  faults = faults.filter((x) => x.until === undefined || x.until > t);
+  for (const f of faults) {
+    if (f.op !== op && f.op !== '*') continue;
+    if (f.p < 1 && Math.random() >= f.p) continue;
+    if (--f.remaining <= 0) faults = faults.filter((x) => x !== f);
+    return f;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------- HTTP helpers
@@ -433,12 +441,21 @@ async function handleControl(req, res, url, body) {
       faults = [];
       return send(res, 200, faults);
     case 'POST /faults': {
-      const count = input.count ?? 1;
+      const timed = input.forMs !== undefined;
+      const count = input.count ?? (timed ? Infinity : 1);
+      const p = input.p ?? 1;
       if (typeof input.op !== 'string' || !FAULT_KINDS.includes(input.kind) ||
-          !Number.isInteger(count) || count < 1) {
-        return send(res, 400, { error: `want {op, kind: ${FAULT_KINDS.join('|')}, count>=1, ms?, error?}` });
+          !(count === Infinity || (Number.isInteger(count) && count >= 1)) ||
+          (timed && !(Number.isFinite(input.forMs) && input.forMs > 0)) ||
+          !(typeof p === 'number' && p > 0 && p <= 1)) {
+        return send(res, 400, {
+          error: `want {op, kind: ${FAULT_KINDS.join('|')}, count>=1?, forMs>0?, p in (0,1]?, ms?, error?}`,
+        });
       }
-      faults.push({ op: input.op, kind: input.kind, remaining: count, ms: input.ms ?? 1000, error: input.error });
+      faults.push({
+        op: input.op, kind: input.kind, remaining: count, p, ms: input.ms ?? 1000, error: input.error,
+        ...(timed ? { until: Date.now() + input.forMs } : {}),
+      });
       return send(res, 200, faults);
     }
     case 'PUT /parameters':

@@ -55,7 +55,11 @@ class Harness {
 
   counters() { return this.controlApi('GET', '/counters'); }
   resetCounters() { return this.controlApi('POST', '/counters/reset'); }
-  /** kind: throttle | 500 | latency | drop-after-apply | reset-before; extra: {count, ms, error} */
+  /**
+   * kind: throttle | 500 | latency | drop-after-apply | reset-before;
+   * extra: {count, ms, error, forMs (a storm: every request for forMs ms, count
+   * then defaults to unlimited), p (probability per request, default 1)}
+   */
   fault(op, kind, extra = {}) { return this.controlApi('POST', '/faults', { op, kind, ...extra }); }
   clearFaults() { return this.controlApi('DELETE', '/faults'); }
   setParameter(name, value, type = 'SecureString') { return this.controlApi('PUT', '/parameters', { name, value, type }); }
