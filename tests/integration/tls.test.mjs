@@ -109,3 +109,15 @@ test('a store-only daemon refuses the untrusted DynamoDB peer: POST answers 503,
   assert.equal(c.ops.UpdateItem, undefined, `a request got through: ${JSON.stringify(c)}`);
   assert.equal((await d.stop()).code, 0);
 });
+
+test('an AWS_CA_BUNDLE naming a missing file: POST answers 503, the log names the bundle problem', async (t) => {
+  await h.resetCounters();
+  const d = await startDaemon({ env: { ...h.env('env'), VISITSD_API_KEY_PARAMETER: undefined,
+    AWS_CA_BUNDLE: `${dir}/no-such-bundle.pem` } });
+  t.after(() => d.stop());
+  const r = await fetch(`${d.url}/api/visits/tls-page`, { method: 'POST', headers: { 'x-api-key': d.key } });
+  assert.equal(r.status, 503, await r.text());
+  await d.waitForLog(/aws dynamodb UpdateItem: unavailable after \d+ attempts: error setting certificate file: .*no-such-bundle\.pem/, 5000);
+  assert.equal((await h.counters()).ops.UpdateItem, undefined);
+  assert.equal((await d.stop()).code, 0);
+});
