@@ -19,11 +19,11 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { crc32 } from 'node:zlib';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import dynalite from 'dynalite';
+import { crc32 } from './crc32.mjs';
 import { verifySigV4 } from './sigv4-verify.mjs';
 
 const { values: opt } = parseArgs({
