@@ -83,20 +83,14 @@ check-unit: $(BUILD)/check_visitsd node-deps
 	SIGV4_SUITE=$(SIGV4_SUITE) CK_ENV=1 tests/with-harness.sh $(BUILD)/check_visitsd
 
 # make check-valgrind: every unit suite under valgrind memcheck, in one
-# process each (CK_FORK=no; one a process so that a report names its
-# suite).  Any error or definite/indirect leak fails it; tests/valgrind.supp
-# is for third-party one-time setup only.  UNIT_SUITES=sigv4 runs one.
+# process (CK_FORK=no; the suites restore what they change, so they can
+# share it).  Any error or definite/indirect leak fails it; tests/valgrind.supp
+# is for third-party one-time setup only.  CK_RUN_SUITE=sigv4 runs one suite.
 VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
 	--error-exitcode=1 --num-callers=30 --suppressions=tests/valgrind.supp
-UNIT_SUITES = $(shell sed -n 's/.*suite_create("\([^"]*\)").*/\1/p' tests/check_*.c)
 .PHONY: check-valgrind
 check-valgrind: $(BUILD)/check_visitsd node-deps
-	@failed=; for s in $(UNIT_SUITES); do \
-	    echo "check-valgrind: $$s"; \
-	    CK_FORK=no CK_RUN_SUITE=$$s SIGV4_SUITE=$(SIGV4_SUITE) \
-	        tests/with-harness.sh $(VALGRIND) $(BUILD)/check_visitsd || failed="$$failed $$s"; \
-	done; \
-	if [ -n "$$failed" ]; then echo "check-valgrind: failed:$$failed" >&2; exit 1; fi
+	CK_FORK=no SIGV4_SUITE=$(SIGV4_SUITE) tests/with-harness.sh $(VALGRIND) $(BUILD)/check_visitsd
 
 # The integration test files run one at a time, as they always have: each
 # starts its own daemons and peers, and some measure timeouts that a loaded

@@ -173,6 +173,10 @@ const log = (...a) => { if (opt.log) console.error('[aws-peer]', ...a); };
 // ---------------------------------------------------------------- dynalite
 const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 await new Promise((r) => dynamo.listen(0, '127.0.0.1', r));
+// The front keeps its connections to dynalite alive; without a server-side
+// idle timeout none is closed under a request the agent is reusing it for
+// (a "socket hang up" race seen on Node 18 with pauses in the traffic).
+dynamo.keepAliveTimeout = 0;
 const dynamoAgent = new http.Agent({ keepAlive: true });
 
 function toDynalite(headers, body) {
