@@ -70,6 +70,7 @@ test('three instances, one peer, injected faults: no lost or doubled acknowledge
         VISITSD_API_KEY_PARAMETER: undefined,   // key from the environment: no SSM in the way
         VISITSD_METRICS_LISTEN: '127.0.0.1:0',
         VISITSD_MAX_CONNECTIONS: '256',
+        VISITSD_RATE_LIMIT: '0',                // one client address sends all of it (issue 9 part A)
       },
     });
     t.after(() => d.stop());
