@@ -39,6 +39,7 @@
 #include "api.h"
 #include "apikey.h"
 #include "guard.h"
+#include "http_guard.h"
 #include "http_request.h"
 #include "log.h"
 #include "metrics.h"
@@ -232,26 +233,6 @@ req_new(struct listener *l, struct MHD_Connection *conn, const char *method,
 	return r;
 }
 
-/* The RateLimit fields, and Retry-After on a 429 (guard.h). */
-static void
-add_rate_headers(struct MHD_Response *resp, const struct req *r, bool cors)
-{
-	char field[GUARD_FIELD_MAX];
-
-	MHD_add_response_header(resp, "RateLimit-Policy",
-	    guard_policy(r->l->h->guard));
-	guard_field(&r->admit, field, sizeof(field));
-	MHD_add_response_header(resp, "RateLimit", field);
-	if (r->admit.answer == GUARD_LIMITED) {
-		snprintf(field, sizeof(field), "%u", r->admit.v.reset_s);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
-		    field);
-	}
-	if (cors)
-		MHD_add_response_header(resp,
-		    "Access-Control-Expose-Headers", GUARD_EXPOSE_HEADERS);
-}
-
 /*
  * Queue an answer.  body (len bytes) is stolen when mode is
  * MHD_RESPMEM_MUST_FREE; ctype names it (NULL when there is no body).
@@ -296,7 +277,7 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	if (r->admit.limited)
-		add_rate_headers(resp, r, acao != NULL);
+		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
 	if (atomic_load(&h->stopping))
@@ -443,73 +424,6 @@ act(struct req *r)
 	return MHD_NO;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Every X-Forwarded-For occurrence, in order; the last ones if many. */
-static enum MHD_Result
-collect_xff(void *cls, enum MHD_ValueKind kind, const char *name,
-    const char *value)
-{
-	struct guard_request *rq = cls;
-
-	(void)kind;
-	if (strcasecmp(name, "X-Forwarded-For") != 0 || value == NULL)
-		return MHD_YES;
-	if (rq->nxff == CLIENT_ID_XFF_MAX) {
-		memmove(rq->xff, rq->xff + 1, sizeof(rq->xff) -
-		    sizeof(rq->xff[0]));
-		rq->nxff--;
-	}
-	rq->xff[rq->nxff++] = value;
-	return MHD_YES;
-}
-
-/*
- * Who the client is, and whether it may use a public route now: the
- * origin guard's 403 and the limiter's 429 come before api.c's answers.
- */
-static void
-admit(struct req *r)
-{
-	struct guard *g = r->l->h->guard;
-	const union MHD_ConnectionInfo *ci;
-	struct guard_request rq;
-	size_t len;
-
-	memset(&rq, 0, sizeof(rq));
-	ci = MHD_get_connection_info(r->conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	rq.peer = ci != NULL ? ci->client_addr : NULL;
-	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_xff, &rq);
-	rq.viewer = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-	    "CloudFront-Viewer-Address");
-	if (MHD_lookup_connection_value_n(r->conn, MHD_HEADER_KIND,
-	    "X-Origin-Verify", strlen("X-Origin-Verify"), &rq.origin_verify,
-	    &len) == MHD_YES)
-		rq.origin_verify_len = len;
-	guard_client(g, &rq, &r->client_addr);
-	if (r->d.route == API_ROUTE_HEALTHZ || r->d.route == API_ROUTE_READYZ ||
-	    r->d.route == API_ROUTE_METRICS)
-		return;
-	guard_check(g, &rq, &r->client_addr, now_ns(), &r->admit);
-	if (r->admit.answer == GUARD_PASS)
-		return;
-	r->d.action = API_ANSWER;
-	r->d.preflight = false;
-	r->d.allow = NULL;
-	r->d.status = r->admit.answer == GUARD_FORBIDDEN ?
-	    MHD_HTTP_FORBIDDEN : MHD_HTTP_TOO_MANY_REQUESTS;
-	r->d.message = r->admit.answer == GUARD_FORBIDDEN ? "Forbidden" :
-	    "Too Many Requests";
-}
-
 static void
 decide(struct req *r, const char *method, const char *url)
 {
@@ -524,7 +438,7 @@ decide(struct req *r, const char *method, const char *url)
 		    strlen(key));
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
-	admit(r);
+	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
 }
 
 enum MHD_Result
