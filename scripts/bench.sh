@@ -86,10 +86,15 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the m
 echo "store sqlite at ${VISITSD_SQLITE_PATH:-$tmp/visits.db} ($(df -T "$tmp" | awk 'NR == 2 { print $2 }')), wrk -t$wthreads -d$duration"
 
 # Run wrk; print "METHOD c=N  R req/s  (E errors, X non-2xx)"; add POSTs.
-# run METHOD C [URL [LABEL]]; rps is left set to the figure.
+# run METHOD C [URL [LABEL [PID]]]; rps is left set to the figure, and
+# with PID, cpu to that daemon's CPU time per request in microseconds
+# (user + system, from /proc: steadier than req/s on a shared machine).
 posts=0
+hz=$(getconf CLK_TCK)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run() {
-	method=$1 c=$2 target=${3:-$url} label=${4:-$1}
+	method=$1 c=$2 target=${3:-$url} label=${4:-$1} cpid=${5:-}
+	[ -n "$cpid" ] && t0=$(ticks "$cpid")
 	lua=$tmp/$(echo "$method" | tr 'A-Z' 'a-z').lua
 	t=$wthreads
 	[ "$c" -lt "$t" ] && t=$c	# wrk needs a connection per thread
@@ -100,8 +105,14 @@ run() {
 	non2xx=$(awk '/Non-2xx/ { print $NF }' "$tmp/wrk")
 	errs=$(awk '/Socket errors/ { print }' "$tmp/wrk")
 	lat=$(awk '/^    Latency/ { print $2 " avg, " $4 " max" }' "$tmp/wrk")
-	printf '%-4s c=%-4s %10s req/s  latency %s  (%s requests, %s non-2xx)%s\n' \
-	    "$label" "$c" "$rps" "$lat" "$total" "${non2xx:-0}" "${errs:+ $errs}"
+	cpu= cpu_text=
+	if [ -n "$cpid" ]; then
+		cpu=$(awk -v a="$t0" -v b="$(ticks "$cpid")" -v hz="$hz" -v n="$total" \
+		    'BEGIN { printf "%.1f", (b - a) / hz * 1e6 / n }')
+		cpu_text=", $cpu us CPU/request"
+	fi
+	printf '%-4s c=%-4s %10s req/s  latency %s  (%s requests, %s non-2xx%s)%s\n' \
+	    "$label" "$c" "$rps" "$lat" "$total" "${non2xx:-0}" "$cpu_text" "${errs:+ $errs}"
 	[ "$target" = "$url" ] && [ "$method" = POST ] && [ -z "$non2xx" ] &&
 	    posts=$((posts + total))
 	return 0
@@ -116,16 +127,20 @@ done
 
 echo "rate limiter: POST with it off, then on at a rate that never limits (one client), $rounds rounds"
 for c in $conns; do
-	sum_off=0 sum_on=0 r=0
+	sum_off=0 sum_on=0 cpu_off=0 cpu_on=0 r=0
 	while [ $r -lt "$rounds" ]; do
-		run POST "$c" "$url" "POST limiter off"
+		run POST "$c" "$url" "POST limiter off" "$pid"
 		sum_off=$(awk -v a="$sum_off" -v b="$rps" 'BEGIN { print a + b }')
-		run POST "$c" "$url_rl" "POST limiter on "
+		cpu_off=$(awk -v a="$cpu_off" -v b="$cpu" 'BEGIN { print a + b }')
+		run POST "$c" "$url_rl" "POST limiter on " "$pid_rl"
 		sum_on=$(awk -v a="$sum_on" -v b="$rps" 'BEGIN { print a + b }')
+		cpu_on=$(awk -v a="$cpu_on" -v b="$cpu" 'BEGIN { print a + b }')
 		r=$((r + 1))
 	done
-	awk -v on="$sum_on" -v off="$sum_off" -v c="$c" 'BEGIN {
-	    printf "limiter c=%-4s on/off = %.3f (%+.1f%%), sums of the rounds\n", c, on / off, (on / off - 1) * 100 }'
+	awk -v on="$sum_on" -v off="$sum_off" -v con="$cpu_on" -v coff="$cpu_off" \
+	    -v c="$c" 'BEGIN {
+	    printf "limiter c=%-4s throughput on/off = %.3f (%+.1f%%); CPU per request on/off = %.3f (%+.1f%%); sums of the rounds\n",
+	        c, on / off, (on / off - 1) * 100, con / coff, (con / coff - 1) * 100 }'
 done
 
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
