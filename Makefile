@@ -146,8 +146,9 @@ uninstall:
 check-deploy: $(BUILD)/visitsd node-deps
 	tests/deploy/check-install.sh "$(MAKE)" BUILD=$(BUILD)
 	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
-	promtool check rules deploy/monitoring/rules.yml
-	promtool test rules deploy/monitoring/rules.test.yml
+	promtool=$$(scripts/promtool.sh $(BUILD)/tools) && \
+	    $$promtool check rules deploy/monitoring/rules.yml && \
+	    $$promtool test rules deploy/monitoring/rules.test.yml
 	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test tests/deploy/
 
 check-docker: node-deps deb
