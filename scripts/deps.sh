@@ -4,7 +4,8 @@
 #   scripts/deps.sh build     libraries and tools to build and run visitsd
 #   scripts/deps.sh check     ... plus what `make check` needs (Check, Node.js,
 #                             Chromium, systemd-analyze and man for its
-#                             unit check, promtool for the alerting rules)
+#                             unit check; promtool comes from
+#                             scripts/promtool.sh)
 #   scripts/deps.sh docker    ... plus what `make check-docker` needs
 #   scripts/deps.sh fresh     what `make check-fresh` needs (debootstrap,
 #                             Docker, git)
@@ -20,8 +21,7 @@ set -eu
 
 build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
-check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3
-prometheus"
+check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3 valgrind openssl"
 docker="$check debootstrap docker.io docker-compose"
 fuzz="$build clang libclang-rt-dev"
 fresh="debootstrap docker.io git"
