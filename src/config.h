@@ -65,6 +65,8 @@ struct config {
 	int	 aws_request_timeout_ms;	/* VISITSD_AWS_REQUEST_TIMEOUT_MS */
 	int	 ssm_startup_timeout;	/* VISITSD_SSM_STARTUP_TIMEOUT, s */
 
+	/* Not a setting: --health-check asks the running daemon, then exits. */
+	bool	 health_check;
 	/* Not a setting: unknown VISITSD_* names seen, "A, B" or "". */
 	char	*unknown_env;
 };
