@@ -23,11 +23,12 @@ RUN make CI=true build/visitsd && strip build/visitsd
 # The runtime tree, assembled in the build stage: the binary, exactly the
 # shared libraries it links (ldd, with the dynamic loader), the CA bundle,
 # passwd/group entries for the non-root user, and its state folder.  No
-# shell, no package manager: the HEALTHCHECK runs the binary itself.
+# shell, no package manager: the HEALTHCHECK runs the binary itself.  The
+# libraries are installed executable: the kernel execs the dynamic loader.
 RUN set -eu; root=/runtime; \
     install -D -m 0755 build/visitsd "$root/usr/local/sbin/visitsd"; \
     for lib in $(ldd build/visitsd | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do \
-        install -D -m 0644 "$(readlink -f "$lib")" "$root$lib"; \
+        install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"; \
     done; \
     install -D -m 0644 /etc/ssl/certs/ca-certificates.crt \
         "$root/etc/ssl/certs/ca-certificates.crt"; \
