@@ -153,6 +153,9 @@ test(`${INSTANCES} instances, one viral id, key budget ${BUDGET} writes/s: pacin
       `answered ${Math.round(paced.rps)} req/s under the budget, ${Math.round(free.rps)} without`);
     assert.ok(paced.bad < 0.001 * paced.answered, `${paced.bad} of ${paced.answered} answers not 2xx`);
     assert.ok(paced.throttled < 0.1 * paced.calls, `${paced.throttled} of ${paced.calls} UpdateItem calls throttled`);
-    assert.ok(paced.throttled > 0, 'the budget was reached at all');
+    // On a machine so loaded that even the unlimited run wrote below the
+    // budget, the key may never be throttled; otherwise it must have been.
+    assert.ok(paced.throttled > 0 || free.calls / (RUN_MS / 1000) < BUDGET,
+      `no write throttled, though the unlimited run wrote ${free.calls} in ${RUN_MS} ms`);
     assert.equal(throttleMetric, paced.throttled, 'every throttle counted by reason');
   });
