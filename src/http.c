@@ -34,6 +34,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "guard.h"
 #include "hostport.h"
 #include "http.h"
 #include "http_request.h"
@@ -171,6 +172,8 @@ http_new(const struct config *cfg, struct store *store,
 	if ((h->cors = api_cors_new(cfg->allowed_origins != NULL ?
 	    cfg->allowed_origins : "", err, errlen)) == NULL)
 		goto fail;
+	if ((h->guard = guard_new(cfg, err, errlen)) == NULL)
+		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
 	h->main.h = h;
@@ -246,6 +249,7 @@ http_free(struct http *h)
 		return;
 	http_shutdown(h, 0);
 	api_cors_free(h->cors);
+	guard_free(h->guard);
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

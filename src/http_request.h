@@ -30,6 +30,7 @@
 #define HTTP_NSTATUS	500			/* 100..599 are counted */
 
 struct apikey_ring;
+struct guard;
 struct http;
 struct req;
 
@@ -59,6 +60,7 @@ struct http {
 	struct store		*store;		/* borrowed */
 	struct apikey_ring	*keys;		/* borrowed */
 	struct api_cors		*cors;
+	struct guard		*guard;		/* origin guard, rate limit */
 	bool			 auth_none;
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */
