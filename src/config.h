@@ -65,11 +65,15 @@ struct config {
 	char	*dynamodb_table;	/* VISITSD_DYNAMODB_TABLE */
 	char	*dynamodb_key_attribute;   /* VISITSD_DYNAMODB_KEY_ATTRIBUTE */
 	char	*dynamodb_count_attribute; /* VISITSD_DYNAMODB_COUNT_ATTRIBUTE */
+	int	 dynamodb_max_writes_per_id; /* ..._MAX_WRITES_PER_ID, 1/s */
+	int	 dynamodb_max_write_interval_ms; /* ..._MAX_WRITE_INTERVAL_MS */
 	/* [aws] */
 	int	 aws_connect_timeout_ms;	/* VISITSD_AWS_CONNECT_TIMEOUT_MS */
 	int	 aws_request_timeout_ms;	/* VISITSD_AWS_REQUEST_TIMEOUT_MS */
 	int	 ssm_startup_timeout;	/* VISITSD_SSM_STARTUP_TIMEOUT, s */
 
+	/* Not a setting: --health-check asks the running daemon, then exits. */
+	bool	 health_check;
 	/* Not a setting: unknown VISITSD_* names seen, "A, B" or "". */
 	char	*unknown_env;
 };

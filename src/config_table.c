@@ -129,6 +129,13 @@ const struct setting config_table_settings[] = {
 	    "Partition key attribute (string) holding the id."),
 	STR("dynamodb", dynamodb_count_attribute, "visits", check_attribute,
 	    "Number attribute holding the count."),
+	INT("dynamodb", dynamodb_max_writes_per_id, 0, 0, 100000,
+	    "Ceiling on UpdateItem writes per second per id from this "
+	    "instance (0: none; throttling still paces). Set it to the "
+	    "table's per-key budget divided by the instance count."),
+	INT("dynamodb", dynamodb_max_write_interval_ms, 500, 10, 10000,
+	    "Longest pause between two writes of a hot id, so the longest "
+	    "a visit waits for its write to start."),
 	INT("aws", aws_connect_timeout_ms, 1000, 100, 60000,
 	    "Milliseconds to connect to an AWS endpoint."),
 	INT("aws", aws_request_timeout_ms, 3000, 100, 300000,
