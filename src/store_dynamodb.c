@@ -316,6 +316,39 @@ dyn_check(struct store *base, store_done_fn *done, void *arg)
 		    dynamodb_describe_table_body(&s->tbl), check_done, s);
 }
 
+/*
+ * Shutdown: every increment queued behind a write in flight fails now,
+ * unsent (STORE_UNAVAILABLE); the writes in flight finish with their real
+ * result, and since their queues are empty no new batch follows them.
+ * store.c refuses new increments after this.
+ */
+static void
+dyn_shutdown(struct store *base)
+{
+	struct store_dynamodb *s = (struct store_dynamodb *)base;
+	struct waiter *dropped = NULL, *w;
+	struct pending *p;
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < NBUCKETS; i++)
+		for (p = s->buckets[i]; p != NULL; p = p->next) {
+			if (p->queued == NULL)
+				continue;
+			*p->queued_tail = dropped;
+			dropped = p->queued;
+			p->queued = NULL;
+			p->queued_tail = &p->queued;
+			p->n_queued = 0;
+		}
+	pthread_mutex_unlock(&s->lock);
+	while ((w = dropped) != NULL) {
+		dropped = w->next;
+		w->done(w->arg, STORE_UNAVAILABLE, 0);
+		free(w);
+	}
+}
+
 static void
 dyn_free(struct store *base)
 {
@@ -339,6 +372,7 @@ static const struct store_ops dynamodb_ops = {
 	.increment = dyn_increment,
 	.get = dyn_get,
 	.check = dyn_check,
+	.shutdown = dyn_shutdown,
 	.free = dyn_free,
 };
 
