@@ -34,10 +34,14 @@
 #include "metrics.h"
 #include "util.h"
 
-/* A connection is only evicted after this long without a whole request. */
-#define EVICT_MIN_MS	1000
+/*
+ * Past max_connections, a connection is evicted after this long without a
+ * whole request (a real client's header comes in one round trip).
+ */
+#define EVICT_MIN_MS	500
 
 enum conn_state {
+	CONN_NEW,		/* not tracked (no fd); in no list */
 	CONN_READING,		/* in t->reading, deadline running */
 	CONN_IDLE,		/* in t->idle, between requests */
 	CONN_BUSY,		/* request arrived; in no list */
@@ -51,7 +55,6 @@ struct http_conn {
 	uint64_t		 since_ms;	/* start of request or idleness */
 	uint64_t		 rx;		/* bytes received when it went idle */
 	int			 fd;
-	bool			 reserve;	/* admitted past max_connections */
 };
 
 struct conn_list {
@@ -64,8 +67,9 @@ struct http_conn_table {
 	unsigned int		 max;
 	uint64_t		 timeout_ms;
 	atomic_uint		 open;
-	struct metrics_counter	*m_open, *m_deadline, *m_evicted,
-				*m_reserve;
+	atomic_uint		 busy;		/* connections in CONN_BUSY */
+	unsigned int		 cutting;	/* in CONN_CUT, not closed yet */
+	struct metrics_counter	*m_open, *m_deadline, *m_evicted;
 };
 
 static const char *const labels_reason[] = { "reason", NULL };
@@ -83,6 +87,7 @@ http_conn_table_new(int request_timeout_ms, unsigned int max_connections)
 	t->timeout_ms = request_timeout_ms > 0 ? (uint64_t)request_timeout_ms :
 	    0;
 	atomic_init(&t->open, 0);
+	atomic_init(&t->busy, 0);
 	f = metrics_family_new("visitsd_http_connections",
 	    "Open HTTP connections, on every listener.", METRICS_GAUGE, NULL,
 	    NULL, 0);
@@ -94,10 +99,6 @@ http_conn_table_new(int request_timeout_ms, unsigned int max_connections)
 	    "max_connections).", METRICS_COUNTER, labels_reason, NULL, 0);
 	t->m_deadline = metrics_family_counter(f, deadline, 0);
 	t->m_evicted = metrics_family_counter(f, evicted, 0);
-	f = metrics_family_new("visitsd_http_connections_reserve_total",
-	    "Connections admitted into the probes' reserve past "
-	    "max_connections.", METRICS_COUNTER, NULL, NULL, 0);
-	t->m_reserve = metrics_family_counter(f, NULL, 0);
 	return t;
 }
 
@@ -119,6 +120,7 @@ list_of(struct http_conn *c)
 		return &c->t->reading;
 	case CONN_IDLE:
 		return &c->t->idle;
+	case CONN_NEW:
 	case CONN_BUSY:
 	case CONN_CUT:
 		return NULL;
@@ -151,6 +153,10 @@ move_conn(struct http_conn *c, enum conn_state state, uint64_t now)
 	struct conn_list *l;
 
 	unlink_conn(c);
+	if (c->state == CONN_BUSY)
+		atomic_fetch_sub(&c->t->busy, 1);
+	if (state == CONN_BUSY)
+		atomic_fetch_add(&c->t->busy, 1);
 	c->state = state;
 	c->since_ms = now;
 	if ((l = list_of(c)) == NULL)
@@ -168,6 +174,7 @@ static void
 cut(struct http_conn *c, struct metrics_counter *why)
 {
 	move_conn(c, CONN_CUT, c->since_ms);
+	c->t->cutting++;
 	shutdown(c->fd, SHUT_RDWR);
 	metrics_counter_add(why, 1);
 }
@@ -185,23 +192,26 @@ bytes_received(int fd)
 	return ti.tcpi_bytes_received;
 }
 
-/* Past the limit: evict the oldest slow sender or idler, else reserve. */
+/*
+ * While more than max_connections are open (not counting those cut and
+ * not closed yet), cut the oldest connection still sending its request,
+ * else the oldest idle one, once either has had EVICT_MIN_MS.  Under t->mu.
+ */
 static void
-make_room(struct http_conn_table *t, struct http_conn *c, uint64_t now)
+make_room(struct http_conn_table *t, uint64_t now)
 {
-	struct http_conn *victim = NULL;
+	struct http_conn *victim;
 
-	if (t->reading.head != NULL && t->reading.head != c &&
-	    now - t->reading.head->since_ms >= EVICT_MIN_MS)
-		victim = t->reading.head;
-	else if (t->idle.head != NULL &&
-	    now - t->idle.head->since_ms >= EVICT_MIN_MS)
-		victim = t->idle.head;
-	if (victim != NULL)
+	while (atomic_load(&t->open) - t->cutting > t->max) {
+		if (t->reading.head != NULL &&
+		    now - t->reading.head->since_ms >= EVICT_MIN_MS)
+			victim = t->reading.head;
+		else if (t->idle.head != NULL &&
+		    now - t->idle.head->since_ms >= EVICT_MIN_MS)
+			victim = t->idle.head;
+		else
+			return;
 		cut(victim, t->m_evicted);
-	else {
-		c->reserve = true;
-		metrics_counter_add(t->m_reserve, 1);
 	}
 }
 
@@ -217,7 +227,7 @@ http_conn_notify(void *cls, struct MHD_Connection *conn,
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		c = xcalloc(1, sizeof(*c));
 		c->t = t;
-		c->state = CONN_BUSY;
+		c->state = CONN_NEW;
 		ci = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		c->fd = ci != NULL ? ci->connect_fd : -1;
@@ -226,15 +236,17 @@ http_conn_notify(void *cls, struct MHD_Connection *conn,
 		pthread_mutex_lock(&t->mu);
 		if (c->fd >= 0)
 			move_conn(c, CONN_READING, now);
-		if (atomic_fetch_add(&t->open, 1) + 1 > t->max)
-			make_room(t, c, now);
+		atomic_fetch_add(&t->open, 1);
+		make_room(t, now);
 		pthread_mutex_unlock(&t->mu);
 		return;
 	}
 	if ((c = *socket_context) == NULL)
 		return;
 	pthread_mutex_lock(&t->mu);
-	unlink_conn(c);
+	if (c->state == CONN_CUT)
+		t->cutting--;
+	move_conn(c, CONN_CUT, c->since_ms);	/* out of lists and counts */
 	atomic_fetch_sub(&t->open, 1);
 	pthread_mutex_unlock(&t->mu);
 	metrics_counter_add(t->m_open, -1);
@@ -282,12 +294,11 @@ http_conn_idle(struct MHD_Connection *conn)
 }
 
 bool
-http_conn_in_reserve(struct MHD_Connection *conn)
+http_conn_at_limit(struct MHD_Connection *conn)
 {
 	struct http_conn *c = conn_of(conn);
 
-	return c != NULL && c->reserve &&
-	    atomic_load(&c->t->open) > c->t->max;
+	return c != NULL && atomic_load(&c->t->busy) >= c->t->max;
 }
 
 int
@@ -307,6 +318,7 @@ http_conn_sweep(struct http_conn_table *t, uint64_t now_ms)
 		cut(c, t->m_deadline);
 		n++;
 	}
+	make_room(t, now_ms);
 	pthread_mutex_unlock(&t->mu);
 	return n;
 }

@@ -7,12 +7,14 @@
  * This table bounds the whole request instead (nginx's
  * client_header_timeout, extended to the body): from accept, or on a
  * keep-alive connection from the first byte of the next request, to the
- * end of the request, however slowly the bytes come.  It also keeps the
- * last slots for the probes: when more than max_connections are open, a
- * new connection takes the slot of the oldest one still sending its
- * request (or idle between requests) for over a second; if there is none,
- * it is admitted into a small reserve where only /healthz and /metrics
- * are served (http_request.c answers anything else 503).
+ * end of the request, however slowly the bytes come.  And it keeps room
+ * for new clients and the probes: MHD admits HTTP_CONN_RESERVE connections
+ * past max_connections, and while more than max_connections are open the
+ * oldest connection still sending its request (or idle between requests)
+ * for half a second is cut, at accept and at every sweep.  Requests in
+ * progress past max_connections are answered 503 at once, except /healthz
+ * and /metrics (http_request.c asks http_conn_at_limit), so a stalled
+ * store cannot take the probes' slots either.
  *
  * A connection is cut with shutdown(2), never close(2): MHD notices on its
  * own thread and closes it there.  The fd stays valid while its entry is
@@ -30,14 +32,14 @@
 
 #include <microhttpd.h>
 
-/* Connections admitted past max_connections, for the probes. */
+/* Connections MHD admits past max_connections, for newcomers and probes. */
 #define HTTP_CONN_RESERVE	32
 
 struct http_conn_table;
 
 /*
  * A new, empty table: requests must arrive within request_timeout_ms of
- * their start; more than max_connections open connections make room as
+ * their start (0: no deadline); past max_connections room is made as
  * above.  Registers the connection metrics.  Free with
  * http_conn_table_free once every listener using it has stopped.
  */
@@ -58,8 +60,12 @@ void	http_conn_received(struct MHD_Connection *conn);
 /* The request completed; conn waits for the next (keep-alive). */
 void	http_conn_idle(struct MHD_Connection *conn);
 
-/* conn was admitted into the reserve and the server is still past its limit. */
-bool	http_conn_in_reserve(struct MHD_Connection *conn);
+/*
+ * Whether max_connections requests are already in progress (arrived, not
+ * yet completed) besides conn's: an ordinary request on conn should then be
+ * answered 503 at once rather than wait for a slot.
+ */
+bool	http_conn_at_limit(struct MHD_Connection *conn);
 
 /*
  * Cut every connection whose request is past its deadline, and start the

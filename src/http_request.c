@@ -163,10 +163,11 @@ http_request_metrics(struct http_metrics *m)
 		m->gave_up[o][1] = metrics_family_counter(f, shutdown,
 		    o == STORE_OP_INCREMENT ? 0 : METRICS_HIDE_ZERO);
 	}
-	f = metrics_family_new("visitsd_http_reserve_refused_total",
-	    "Requests answered 503 on a connection admitted into the probes' "
-	    "reserve past max_connections.", METRICS_COUNTER, NULL, NULL, 0);
-	m->reserve_refused = metrics_family_counter(f, NULL, 0);
+	f = metrics_family_new("visitsd_http_at_limit_total",
+	    "Requests answered 503 at once because max_connections requests "
+	    "were in progress (/healthz and /metrics are always served).",
+	    METRICS_COUNTER, NULL, NULL, 0);
+	m->at_limit = metrics_family_counter(f, NULL, 0);
 }
 
 /*
@@ -509,9 +510,9 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		*con_cls = r;
 		decide(r, method, url);
 		if (r->d.action != API_HEALTHZ && r->d.action != API_METRICS &&
-		    http_conn_in_reserve(conn)) {
+		    http_conn_at_limit(conn)) {
 			/* Past max_connections the reserve is the probes'. */
-			metrics_counter_add(l->h->m.reserve_refused, 1);
+			metrics_counter_add(l->h->m.at_limit, 1);
 			r->close = true;
 			return respond_message(r,
 			    MHD_HTTP_SERVICE_UNAVAILABLE,

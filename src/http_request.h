@@ -56,7 +56,7 @@ struct http_metrics {
 						    [STORE_NRESULTS];
 	/* Answered 503 without the store's result: [op][timeout|shutdown]. */
 	struct metrics_counter			*gave_up[STORE_NOPS][2];
-	struct metrics_counter			*reserve_refused;
+	struct metrics_counter			*at_limit;
 };
 
 struct http {
