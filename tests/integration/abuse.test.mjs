@@ -224,8 +224,13 @@ for (const store of ['dynamodb', 'sqlite']) {
     'nothing counted past the 200s and the unknown outcomes', async (t) => {
     const h = store === 'dynamodb' ? await startHarness() : null;
     if (h) t.after(() => h.stop());
+    // On DynamoDB every write takes 3 s and the drain only 1 s: at the
+    // signal (4 s in) one write per id is in flight (answered "shutting
+    // down" when the drain ends: unknown outcome) and the other increments
+    // are queued behind them (answered "unavailable" at once, never sent).
     const d = await startDaemon({
-      env: h ? awsEnv(h, { VISITSD_SHUTDOWN_TIMEOUT: 2 }) : { VISITSD_SHUTDOWN_TIMEOUT: 2 },
+      env: h ? awsEnv(h, { VISITSD_SHUTDOWN_TIMEOUT: 1, VISITSD_AWS_REQUEST_TIMEOUT_MS: 20000 })
+        : { VISITSD_SHUTDOWN_TIMEOUT: 2 },
     });
     t.after(() => d.stop());
     const key = h ? h.apiKey : d.key;
@@ -233,16 +238,17 @@ for (const store of ['dynamodb', 'sqlite']) {
     // Open the connections first: every request below goes on an
     // accepted connection, so none may be refused or reset.
     await Promise.all(Array.from({ length: 64 }, () => request(`${d.url}/healthz`, { agent })));
-    if (h) await h.fault('UpdateItem', 'latency', { count: 1000, ms: 150 });
+    if (h) await h.fault('UpdateItem', 'latency', { count: 1000, ms: 3000 });
+    const IDS = 8;
 
     let signalled = false;
     const statuses = { 200: 0, 503: 0 };
     const messages = {};
     const failures = [];
-    const client = async () => {
+    const client = async (_, i) => {
       while (!signalled) {
         try {
-          const r = await request(`${d.url}/api/visits/term`, { method: 'POST', key, agent });
+          const r = await request(`${d.url}/api/visits/term${i % IDS}`, { method: 'POST', key, agent });
           statuses[r.status] = (statuses[r.status] ?? 0) + 1;
           if (r.status === 503) {
             assert.ok(r.headers['retry-after'], '503 carries Retry-After');
@@ -254,7 +260,7 @@ for (const store of ['dynamodb', 'sqlite']) {
       }
     };
     const clients = Array.from({ length: 64 }, client);
-    await sleep(1500);
+    await sleep(h ? 4000 : 1500);
     signalled = true;
     const exit = d.stop('SIGTERM');
     await Promise.all(clients);
@@ -269,18 +275,27 @@ for (const store of ['dynamodb', 'sqlite']) {
     // Not applied for sure: the store refused, or dropped it before sending.
     const unapplied = messages['The counter store is unavailable; retry later.'] ?? 0;
     const unknown = statuses[503] - unapplied;
-    let applied;
-    if (h) {
-      const r = await h.call('DynamoDB_20120810.GetItem', {
-        TableName: h.table, Key: { [h.keyAttribute]: { S: 'term' } }, ConsistentRead: true,
-      });
-      applied = Number(r.body?.Item?.visits?.N ?? r.Item?.visits?.N ?? 0);
-    } else {
-      const again = await startDaemon({ env: { VISITSD_SQLITE_PATH: d.sqlitePath } });
-      applied = (await request(`${again.url}/api/visits/term`, { key: again.key })).body.visits;
-      await again.stop();
+    let applied = 0;
+    const again = h ? null : await startDaemon({ env: { VISITSD_SQLITE_PATH: d.sqlitePath } });
+    for (let i = 0; i < IDS; i++) {
+      if (h) {
+        const r = await h.call('DynamoDB_20120810.GetItem', {
+          TableName: h.table, Key: { [h.keyAttribute]: { S: `term${i}` } }, ConsistentRead: true,
+        });
+        applied += Number(r.body?.Item?.visits?.N ?? 0);
+      } else {
+        applied += (await request(`${again.url}/api/visits/term${i}`, { key: again.key })).body.visits;
+      }
     }
+    if (again) await again.stop();
     t.diagnostic(`applied ${applied}, 200s ${statuses[200]}, unknown ${unknown}`);
+    if (h) {
+      // Nothing reaches the peer once the daemon is gone.
+      const sent = (await h.counters()).ops.UpdateItem?.requests ?? 0;
+      await sleep(2000);
+      assert.equal((await h.counters()).ops.UpdateItem?.requests ?? 0, sent);
+      assert.ok(unapplied > 0 && unknown > 0, 'both kinds of 503 were exercised');
+    }
     assert.ok(applied >= statuses[200] && applied <= statuses[200] + unknown,
       `applied ${applied}, 200s ${statuses[200]}, unknown outcomes ${unknown}`);
   });
