@@ -264,7 +264,7 @@ http_new(const struct config *cfg, struct store *store,
 	    (unsigned int)connection_limit(cfg));
 	atomic_init(&h->stopping, false);
 	atomic_init(&h->abandoning, false);
-	http_request_metrics(&h->m);
+	http_metrics_register(&h->m);
 	if ((h->cors = api_cors_new(cfg->allowed_origins != NULL ?
 	    cfg->allowed_origins : "", err, errlen)) == NULL)
 		goto fail;

@@ -47,6 +47,7 @@
 #include "api.h"
 #include "apikey.h"
 #include "http_conn.h"
+#include "http_metrics.h"
 #include "http_request.h"
 #include "log.h"
 #include "metrics.h"
@@ -61,16 +62,6 @@
 
 static char body_ok[] = "{\"status\":\"ok\"}";
 static char body_ready[] = "{\"status\":\"ready\"}";
-
-/* Upper bounds of the request duration buckets, in seconds. */
-static const double duration_le[] = {
-	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-	2.5, 5,
-};
-static const char *const labels_route_code[] = { "route", "code", NULL };
-static const char *const labels_route[] = { "route", NULL };
-static const char *const labels_op_result[] = { "op", "result", NULL };
-static const char *const labels_op_reason[] = { "op", "reason", NULL };
 
 /* Why a request was answered without its store result. */
 enum gave_up {
@@ -109,94 +100,6 @@ struct req {
 	char			 path[LOG_PATH_MAX];
 	char			 client[HTTP_ADDR_MAX];
 };
-
-void
-http_request_metrics(struct http_metrics *m)
-{
-	struct metrics_family *f;
-
-	memset(m, 0, sizeof(*m));
-	m->requests = metrics_family_new("visitsd_http_requests_total",
-	    "HTTP requests answered, by route and status code.",
-	    METRICS_COUNTER, labels_route_code, NULL, 0);
-	f = metrics_family_new("visitsd_http_request_duration_seconds",
-	    "Time from the request's first byte to the end of the answer.",
-	    METRICS_HISTOGRAM, labels_route, duration_le,
-	    sizeof(duration_le) / sizeof(duration_le[0]));
-	for (int r = 0; r < API_NROUTES; r++) {
-		const char *values[] = { api_route_name((enum api_route)r) };
-
-		m->duration[r] = metrics_family_histogram(f, values,
-		    METRICS_HIDE_ZERO);
-	}
-	f = metrics_family_new("visitsd_http_requests_in_flight",
-	    "HTTP requests being served, suspended ones included.",
-	    METRICS_GAUGE, NULL, NULL, 0);
-	m->inflight = metrics_family_counter(f, NULL, 0);
-	/* Every operation and every result: a new result gets its series. */
-	f = metrics_family_new("visitsd_store_operations_total",
-	    "Store operations, by operation and result.", METRICS_COUNTER,
-	    labels_op_result, NULL, 0);
-	for (int o = 0; o < STORE_NOPS; o++)
-		for (int r = 0; r < STORE_NRESULTS; r++) {
-			const char *values[] = {
-				store_op_str((enum store_op)o),
-				store_result_str((enum store_result)r),
-			};
-
-			m->store_ops[o][r] = metrics_family_counter(f, values,
-			    r == STORE_OK ? 0 : METRICS_HIDE_ZERO);
-		}
-	f = metrics_family_new("visitsd_http_store_gave_up_total",
-	    "Requests answered 503 before their store operation completed: "
-	    "store_timeout passed, or the shutdown drain ended. For an "
-	    "increment the outcome is unknown to the client.", METRICS_COUNTER,
-	    labels_op_reason, NULL, 0);
-	for (int o = 0; o < STORE_NOPS; o++) {
-		const char *timeout[] = { store_op_str((enum store_op)o),
-		    "timeout" };
-		const char *shutdown[] = { store_op_str((enum store_op)o),
-		    "shutdown" };
-
-		m->gave_up[o][0] = metrics_family_counter(f, timeout,
-		    o == STORE_OP_INCREMENT ? 0 : METRICS_HIDE_ZERO);
-		m->gave_up[o][1] = metrics_family_counter(f, shutdown,
-		    o == STORE_OP_INCREMENT ? 0 : METRICS_HIDE_ZERO);
-	}
-	f = metrics_family_new("visitsd_http_at_limit_total",
-	    "Requests answered 503 at once because max_connections requests "
-	    "were in progress (/healthz and /metrics are always served).",
-	    METRICS_COUNTER, NULL, NULL, 0);
-	m->at_limit = metrics_family_counter(f, NULL, 0);
-}
-
-/*
- * A finished request.  Its (route, status) series is registered on first
- * use; afterwards the counting takes no lock.
- */
-static void
-count_request(struct http_metrics *m, enum api_route route, int status,
-    double secs)
-{
-	_Atomic(struct metrics_counter *) *slot;
-	struct metrics_counter *c;
-	char code[8];
-
-	if (status >= HTTP_STATUS_MIN && status < HTTP_STATUS_MIN + HTTP_NSTATUS) {
-		slot = &m->by_status[route][status - HTTP_STATUS_MIN];
-		if ((c = atomic_load_explicit(slot, memory_order_acquire)) ==
-		    NULL) {
-			const char *values[] = { api_route_name(route), code };
-
-			snprintf(code, sizeof(code), "%d", status);
-			c = metrics_family_counter(m->requests, values,
-			    METRICS_HIDE_ZERO);
-			atomic_store_explicit(slot, c, memory_order_release);
-		}
-		metrics_counter_add(c, 1);
-	}
-	metrics_histogram_observe(m->duration[route], secs);
-}
 
 static double
 elapsed(const struct timespec *since)
@@ -571,7 +474,7 @@ http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	secs = elapsed(&r->start);
 	log_request(r->method, r->path, r->status, secs * 1e3, r->client);
 	if (r->status != 0)
-		count_request(&h->m, r->d.route, r->status, secs);
+		http_metrics_count(&h->m, r->d.route, r->status, secs);
 	metrics_counter_add(h->m.inflight, -1);
 
 	pthread_mutex_lock(&h->mu);

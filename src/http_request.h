@@ -22,12 +22,11 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "http_metrics.h"
 #include "metrics.h"
 #include "store.h"
 
 #define HTTP_ADDR_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
-#define HTTP_STATUS_MIN	100
-#define HTTP_NSTATUS	500			/* 100..599 are counted */
 
 struct apikey_ring;
 struct http;
@@ -39,24 +38,6 @@ struct listener {
 	struct MHD_Daemon	*daemon;
 	struct api_options	 opt;
 	char			 address[HTTP_ADDR_MAX];
-};
-
-/*
- * The request metrics' series, registered by http_request_metrics.  A
- * (route, status) series is registered on its first use and kept here, so
- * every later request is one relaxed atomic addition.
- */
-struct http_metrics {
-	struct metrics_family			*requests;
-	_Atomic(struct metrics_counter *)	 by_status[API_NROUTES]
-						    [HTTP_NSTATUS];
-	struct metrics_histogram		*duration[API_NROUTES];
-	struct metrics_counter			*inflight;
-	struct metrics_counter			*store_ops[STORE_NOPS]
-						    [STORE_NRESULTS];
-	/* Answered 503 without the store's result: [op][timeout|shutdown]. */
-	struct metrics_counter			*gave_up[STORE_NOPS][2];
-	struct metrics_counter			*at_limit;
 };
 
 struct http {
@@ -88,9 +69,6 @@ struct http {
 	bool			 shut;
 	int			 abandoned;
 };
-
-/* Register the request metrics' families and series into *m. */
-void	http_request_metrics(struct http_metrics *m);
 
 /*
  * MHD's access handler and completed-notification; cls is the struct
