@@ -66,10 +66,12 @@ const struct setting config_table_settings[] = {
 	    "Concurrent connections from one client address (the socket's); "
 	    "more are refused. 0: no cap (behind a load balancer every "
 	    "connection comes from its few addresses)."),
-	INT("server", store_timeout, 5, 1, 3600,
+	INT("server", store_timeout, 10, 1, 3600,
 	    "Seconds a request waits for the counter store before it is "
 	    "answered 503 with Retry-After (an increment's outcome is then "
-	    "unknown to the client)."),
+	    "unknown to the client). Longer than the store's own bounds "
+	    "(SQLite's 5 s lock wait, DynamoDB's attempts), so that its "
+	    "answer normally comes first."),
 	INT("server", max_body, 1024, 0, 1048576,
 	    "Largest request body accepted, in bytes."),
 	INT("server", shutdown_timeout, 10, 0, 3600,

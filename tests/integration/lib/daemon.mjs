@@ -71,6 +71,9 @@ export function startDaemon({ env = {}, args = [], timeoutMs = 15000 } = {}) {
     VISITSD_LOG_FORMAT: 'json',
     VISITSD_SQLITE_PATH: join(dir, 'visits.db'),
     VISITSD_API_KEY: TEST_KEY,
+    // The tests play many clients from 127.0.0.1, as a proxy would: no
+    // per-address cap (abuse.test.mjs tests the default one).
+    VISITSD_MAX_CONNECTIONS_PER_CLIENT: 0,
   };
   const merged = { ...defaults, ...env };
   const proc = spawn(binary(), args, {
