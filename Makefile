@@ -31,10 +31,12 @@ SRCS      = $(filter-out src/main.c,$(wildcard src/*.c src/aws/*.c))
 OBJS      = $(SRCS:%.c=$(BUILD)/%.o)
 TEST_SRCS = $(wildcard tests/check_*.c) tests/run.c
 TEST_OBJS = $(TEST_SRCS:%.c=$(BUILD)/%.o)
-SIGV4_SUITE ?= $(abspath ../shared/testdata/aws-sigv4)
+# The SigV4 conformance vectors (aws-c-auth's, tests/data/aws-sigv4/README.md);
+# SIGV4_SUITE=DIR runs another copy.  A missing or empty folder fails.
+SIGV4_SUITE ?= $(abspath tests/data/aws-sigv4)
 
 .PHONY: all run deps check check-unit check-integration check-docker bench \
-        install uninstall clean node-deps
+        install uninstall clean node-deps check-modules check-fresh
 
 all: $(BUILD)/visitsd
 
@@ -68,7 +70,8 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all $(BUILD)/check_visitsd node-deps
-	@$(MAKE) --no-print-directory check-unit check-integration check-deploy
+	@$(MAKE) --no-print-directory check-unit check-integration check-deploy \
+	    check-modules
 
 # No test may reach the real instance metadata service at 169.254.169.254:
 # IMDS is off for every test process, and the tests that use it point it at
@@ -79,8 +82,25 @@ check-unit check-integration: export AWS_EC2_METADATA_DISABLED = true
 check-unit: $(BUILD)/check_visitsd node-deps
 	SIGV4_SUITE=$(SIGV4_SUITE) CK_ENV=1 tests/with-harness.sh $(BUILD)/check_visitsd
 
+# The integration test files run one at a time, as they always have: each
+# starts its own daemons and peers, and some measure timeouts that a loaded
+# machine stretches.  A loop rather than --test-concurrency=1, which Node.js 18 (Debian
+# 12's) does not have.  INTEGRATION_TESTS=tests/integration/core.test.mjs
+# runs one file.
+INTEGRATION_TESTS ?= $(sort $(wildcard tests/integration/*.test.mjs))
 check-integration: $(BUILD)/visitsd node-deps
-	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test --test-concurrency=1 tests/integration/
+	@failed=; for f in $(INTEGRATION_TESTS); do \
+	    echo "check-integration: $$f"; \
+	    VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test "$$f" || failed="$$failed $$f"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "check-integration: FAILED:$$failed" >&2; exit 1; fi
+
+# No module circles at link level: no two objects of src/ use each other's
+# symbols, directly or through others (nm; tests/check-modules.sh), after a
+# self-test of the checker on throwaway objects with and without circles.
+check-modules: $(OBJS)
+	tests/check-modules.sh --self-test
+	tests/check-modules.sh $(BUILD) $(SRCS:%.c=%.o)
 
 bench: all
 	@scripts/bench.sh $(BUILD)/visitsd
@@ -126,11 +146,45 @@ uninstall:
 check-deploy: $(BUILD)/visitsd node-deps
 	tests/deploy/check-install.sh "$(MAKE)" BUILD=$(BUILD)
 	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
+	promtool=$$(scripts/promtool.sh $(BUILD)/tools) && \
+	    $$promtool check rules deploy/monitoring/rules.yml && \
+	    $$promtool test rules deploy/monitoring/rules.test.yml
 	VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test tests/deploy/
 
-check-docker: node-deps
+check-docker: node-deps deb
 	@scripts/deps.sh docker
-	tests/deploy/check-docker.sh $(BUILD)/docker
+	VISITSD_DEB_DIR=$(abspath $(DEB_BUILD)) tests/deploy/check-docker.sh $(BUILD)/docker
+
+# make deb: the Debian package (debian/), built from a copy of the tracked
+# files in $(DEB_BUILD)/visitsd-$(VERSION) so that dpkg-buildpackage writes
+# the .deb, .changes and .buildinfo to $(DEB_BUILD) and the tree stays
+# clean; lintian must find no error.  make check-deb installs it into a
+# fresh Debian 12 root and purges it again (tests/deploy/check-deb.sh).
+DEB_BUILD ?= $(BUILD)/deb
+
+.PHONY: deb check-deb
+
+deb:
+	@scripts/deps.sh deb
+	rm -rf $(DEB_BUILD) && mkdir -p $(DEB_BUILD)/visitsd-$(VERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+	    tar --null -T - --ignore-failed-read -cf - | \
+	    tar -x -C $(DEB_BUILD)/visitsd-$(VERSION)
+	cd $(DEB_BUILD)/visitsd-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error $(DEB_BUILD)/*.changes
+
+check-deb: deb
+	@scripts/deps.sh docker
+	tests/deploy/check-deb.sh $(DEB_BUILD) $(BUILD)/docker
+
+# make check-fresh: the README's `make run` and `make check` on a fresh
+# Debian 12 (debootstrap minbase plus git, make, curl, ca-certificates) in a
+# container, on a clone of HEAD with no ../shared beside it.  Shares
+# check-docker's cache (the debootstrap tarball, the private dockerd's data
+# root).  docs/testing.md.
+check-fresh:
+	@scripts/deps.sh fresh
+	tests/deploy/check-fresh.sh $(BUILD)/docker
 
 clean:
 	rm -rf $(BUILD)

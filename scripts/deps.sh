@@ -4,11 +4,15 @@
 #   scripts/deps.sh build     libraries and tools to build and run visitsd
 #   scripts/deps.sh check     ... plus what `make check` needs (Check, Node.js,
 #                             Chromium, systemd-analyze and man for its
-#                             unit check)
+#                             unit check; promtool comes from
+#                             scripts/promtool.sh)
 #   scripts/deps.sh docker    ... plus what `make check-docker` needs
+#   scripts/deps.sh fresh     what `make check-fresh` needs (debootstrap,
+#                             Docker, git)
 #   scripts/deps.sh demo      build, plus Python for `make demo`'s page server
 #   scripts/deps.sh fuzz      libraries plus clang and its sanitizer and
 #                             libFuzzer runtime, for `make fuzz`
+#   scripts/deps.sh deb       build, plus debhelper and lintian for `make deb`
 #
 # It asks dpkg which packages are missing and installs only those: with
 # apt-get when run as root, with sudo when that is available, and otherwise
@@ -18,8 +22,10 @@ set -eu
 build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
 check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3"
-docker="$check debootstrap docker.io"
+docker="$check debootstrap docker.io docker-compose"
 fuzz="$build clang libclang-rt-dev"
+fresh="debootstrap docker.io git"
+deb="$build debhelper dpkg-dev lintian fakeroot"
 
 case "${1:-build}" in
 build) want=$build ;;
@@ -27,7 +33,9 @@ check) want=$check ;;
 docker) want=$docker ;;
 demo) want="$build python3" ;;
 fuzz) want=$fuzz ;;
-*) echo "usage: $0 build|check|docker|demo|fuzz" >&2; exit 2 ;;
+fresh) want=$fresh ;;
+deb) want=$deb ;;
+*) echo "usage: $0 build|check|docker|demo|fuzz|fresh|deb" >&2; exit 2 ;;
 esac
 
 missing=

@@ -1,9 +1,11 @@
 /*
  * check_creds_cached: the refreshing cache over the container provider:
  * refresh before expiry, keeping valid credentials through failures,
- * refusing expired ones, and a first fetch that fails.
+ * refusing expired ones, and a first fetch that fails; refreshes counted
+ * by outcome in the metrics.
  */
 #include "creds_fixture.h"
+#include "metrics.h"
 
 Suite *suite_creds_cached(void);
 
@@ -47,6 +49,19 @@ get_refused(void *arg)
 		return 1;
 	creds_unref(c);
 	return 0;
+}
+
+/* The value of one series in the metrics text; -1 when it is absent. */
+static long long
+metric_value(const char *series)
+{
+	char *text = metrics_render(), *at;
+	long long v = -1;
+
+	if ((at = strstr(text, series)) != NULL)
+		v = strtoll(at + strlen(series), NULL, 10);
+	free(text);
+	return v;
 }
 
 static struct creds_provider *
@@ -107,6 +122,10 @@ START_TEST(cached_keeps_old_on_failure)
 	peer_set(&peer.fail, 0);
 	ck_assert_msg(poll_until(akid_changed, &w, 20),
 	    "no refresh after the endpoint recovered");
+	ck_assert_int_ge(metric_value("visitsd_aws_credential_refreshes_total"
+	    "{outcome=\"error\"} "), 2);
+	ck_assert_int_ge(metric_value("visitsd_aws_credential_refreshes_total"
+	    "{outcome=\"ok\"} "), 1);
 	creds_provider_free(p);
 }
 END_TEST

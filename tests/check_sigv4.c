@@ -2,12 +2,13 @@
  * check_sigv4: the SigV4 signer against AWS's published examples and the
  * aws-c-auth conformance suite.
  *
- * The suite folder comes from SIGV4_SUITE (the Makefile passes the absolute
- * path of ../shared/testdata/aws-sigv4), so any copy can be pointed at it.
+ * The suite is the copy in tests/data/aws-sigv4 (the Makefile passes its
+ * absolute path in SIGV4_SUITE; setting SIGV4_SUITE points at another copy).
  * Each case folder holds the unsigned request, its signing context and the
  * expected canonical request, string to sign, signature and signed request;
  * every stage and sigv4_sign itself are compared byte for byte.  A missing
- * folder is reported and skipped; a folder without cases fails.
+ * folder, or one without cases, fails the suite: the vectors ship with the
+ * tests, so their absence is a broken checkout, not an optional extra.
  */
 #include <check.h>
 #include <dirent.h>
@@ -24,7 +25,7 @@
 
 #include "aws/sigv4.h"
 
-#define SUITE_DEFAULT	"../shared/testdata/aws-sigv4"
+#define SUITE_DEFAULT	"tests/data/aws-sigv4"
 #define MAX_CASES	256
 #define MAX_HEADERS	64
 
@@ -319,7 +320,14 @@ START_TEST(conformance_case)
 }
 END_TEST
 
-START_TEST(conformance_empty)
+START_TEST(conformance_suite_missing_fails)
+{
+	ck_abort_msg("SigV4 conformance suite not found at %s (SIGV4_SUITE; "
+	    "the copy is tests/data/aws-sigv4)", suite_dir);
+}
+END_TEST
+
+START_TEST(conformance_suite_empty_fails)
 {
 	ck_abort_msg("SigV4 conformance suite at %s holds no case folders",
 	    suite_dir);
@@ -555,12 +563,10 @@ Suite *suite_sigv4(void)
 	suite_dir = getenv("SIGV4_SUITE");
 	if (suite_dir == NULL || *suite_dir == '\0')
 		suite_dir = SUITE_DEFAULT;
-	if (scan_cases(suite_dir) == -1) {
-		printf("SigV4 conformance suite not found at %s: skipped\n",
-		    suite_dir);
-		fflush(stdout);
-	} else if (ncases == 0)
-		tcase_add_test(conf, conformance_empty);
+	if (scan_cases(suite_dir) == -1)
+		tcase_add_test(conf, conformance_suite_missing_fails);
+	else if (ncases == 0)
+		tcase_add_test(conf, conformance_suite_empty_fails);
 	else {
 		printf("SigV4 conformance suite: %d cases from %s\n", ncases,
 		    suite_dir);

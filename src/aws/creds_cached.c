@@ -21,6 +21,7 @@
 
 #include "aws/creds.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 #define DEFAULT_LEAD		300
@@ -42,6 +43,22 @@ struct cached {
 	bool			 stop;
 	pthread_t		 thread;
 };
+
+/* Refreshes by outcome, for the credential-refresh alert. */
+static struct metrics_counter *m_refresh_ok, *m_refresh_error;
+static pthread_once_t metrics_once = PTHREAD_ONCE_INIT;
+
+static void
+metrics_register(void)
+{
+	static const char help[] = "AWS credential refreshes by outcome";
+
+	m_refresh_ok = metrics_counter_new(
+	    "visitsd_aws_credential_refreshes_total", "outcome=\"ok\"", help, 0);
+	m_refresh_error = metrics_counter_new(
+	    "visitsd_aws_credential_refreshes_total", "outcome=\"error\"", help,
+	    0);
+}
 
 /* When to refresh credentials c fetched at now; 0 when never. */
 static time_t
@@ -118,6 +135,7 @@ refresh_main(void *arg)
 			ca->last_err[0] = '\0';
 			ca->next = refresh_time(ca, c, now);
 			pthread_mutex_unlock(&ca->lock);
+			metrics_counter_add(m_refresh_ok, 1);
 			log_creds("refreshed", c, now);
 			creds_unref(old);
 			pthread_mutex_lock(&ca->lock);
@@ -133,6 +151,7 @@ refresh_main(void *arg)
 		valid = ca->cur->expiration > now;
 		backoff = ca->backoff;
 		pthread_mutex_unlock(&ca->lock);
+		metrics_counter_add(m_refresh_error, 1);
 		log_warnx("aws credentials refresh failed, keeping those from "
 		    "%s (%s), retry in %lld s: %s", source,
 		    valid ? "still valid" : "expired", (long long)backoff, err);
@@ -195,6 +214,7 @@ creds_cached_new_opts(struct creds_provider *inner,
 	time_t now;
 	int rc;
 
+	pthread_once(&metrics_once, metrics_register);
 	if (inner == NULL) {
 		snprintf(err, errlen, "no credentials provider");
 		return NULL;

@@ -3,8 +3,9 @@
 # container, without any registry.
 #
 #  1. Use the dockerd that answers (DOCKER_HOST or the default socket), or
-#     start a private one (vfs storage, no iptables, no bridge; its data root
-#     under CACHE_DIR so rebuilds hit the layer cache) and stop it at the end.
+#     start a private one (dockerd.sh: vfs storage, no iptables, no bridge;
+#     its data root under CACHE_DIR so rebuilds hit the layer cache) and
+#     stop it at the end.
 #  2. Make debian:bookworm and debian:bookworm-slim from the machine's Debian
 #     mirror (debian-base.sh), build the Dockerfile with --network host.
 #  3. Check the image metadata, run it read-only on a named volume as the
@@ -15,6 +16,10 @@
 #     (check-docker-aws.sh).
 #  5. Run systemd/visitsd.service under a real systemd in a container with
 #     the image's daemon (check-systemd-live.sh).
+#  6. With VISITSD_DEB_DIR set (make check-docker does), install the .deb
+#     there into a fresh Debian root and purge it (check-deb.sh).
+#  7. Bring up deploy/compose.yaml with the image, its dynamodb profile
+#     too, and count through it (check-compose.sh).
 #
 # Host networking is used for build and run (no bridge), so the container
 # listens on a free loopback port picked here, not on 8080.
@@ -27,12 +32,13 @@ image=visitsd:check
 name=visitsd-check-$$
 volume=visitsd-check-$$
 key=check-docker-$$-$RANDOM
-started=
 run=
 
 # Prefer the CLI of the Debian package, which matches its dockerd.
 if [ -x /usr/bin/docker ]; then docker=/usr/bin/docker; else docker=docker; fi
 export DOCKER="$docker"
+# shellcheck source=tests/deploy/dockerd.sh
+. "$here/dockerd.sh"
 
 log() { echo "check-docker: $*"; }
 fail() {
@@ -46,39 +52,11 @@ cleanup() {
 		$docker rm -f "$name" >/dev/null 2>&1 || true
 		$docker volume rm "$volume" >/dev/null 2>&1 || true
 	fi
-	if [ -n "$started" ]; then
-		kill "$started" 2>/dev/null || true
-		for _ in $(seq 1 100); do
-			kill -0 "$started" 2>/dev/null || break
-			sleep 0.2
-		done
-		# dockerd leaves its network namespace mounted under exec-root.
-		awk -v d="$run_dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts |
-		    sort -r | while read -r m; do umount -l "$m" || true; done
-		rm -rf "$run_dir"
-	fi
+	dockerd_down
 }
 trap cleanup EXIT
 
-if ! $docker info >/dev/null 2>&1; then
-	# A short private path: unix socket paths are limited to 108 bytes.
-	run_dir=$(mktemp -d /tmp/visitsd-dockerd.XXXXXX)
-	export DOCKER_HOST=unix://$run_dir/docker.sock
-	log "starting dockerd (data root $cache/root)"
-	dockerd --iptables=false --ip6tables=false --bridge=none \
-	    --storage-driver=vfs --data-root="$cache/root" \
-	    --exec-root="$run_dir/exec" --pidfile="$run_dir/dockerd.pid" \
-	    --host="$DOCKER_HOST" >"$cache/dockerd.log" 2>&1 &
-	started=$!
-	for _ in $(seq 1 150); do
-		$docker info >/dev/null 2>&1 && break
-		kill -0 "$started" 2>/dev/null ||
-		    { tail -20 "$cache/dockerd.log" >&2; fail "dockerd exited"; }
-		sleep 0.2
-	done
-	$docker info >/dev/null 2>&1 || fail "dockerd did not answer"
-fi
-
+dockerd_up "$cache"
 "$here/debian-base.sh" "$cache"
 : >"$cache/build.log"
 
@@ -183,6 +161,10 @@ $docker stop -t 20 "$name" >/dev/null
 "$top/tests/deploy/check-docker-aws.sh" "$image"
 
 "$here/check-systemd-live.sh" "$image"
+# The Debian package (make deb) installed into a fresh root and purged.
+[ -z "${VISITSD_DEB_DIR:-}" ] || "$here/check-deb.sh" "$VISITSD_DEB_DIR" "$cache"
+# deploy/compose.yaml with this image, on SQLite and on dynalite.
+"$here/check-compose.sh" "$image" "$cache"
 log "image size $(inspect '{{.Size}}' | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 # Earlier builds' images: their layers would pile up in the vfs data root.
 $docker image prune -f >/dev/null

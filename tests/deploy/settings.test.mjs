@@ -33,7 +33,8 @@ test('visitsd(8) documents every setting', () => {
 test('deployment files name only settings that exist', () => {
 	const files = ['systemd/visitsd.service', 'systemd/visitsd.env',
 		'Dockerfile', 'deploy/cloudformation.yaml', 'docs/visitsd.8',
-		'docs/api.md', 'docs/deploy-aws.md', 'docs/operations.md'];
+		'docs/api.md', 'docs/deploy-aws.md', 'docs/operations.md',
+		'deploy/compose.yaml'];
 	for (const f of files) {
 		if (!existsSync(path.join(top, f)))
 			assert.fail(`${f} missing`);

@@ -18,11 +18,11 @@
 // It is a test peer, not an emulator of AWS: only what visitsd uses is here.
 
 import http from 'node:http';
-import { crc32 } from 'node:zlib';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import dynalite from 'dynalite';
+import { crc32 } from './crc32.mjs';
 import { verifySigV4 } from './sigv4-verify.mjs';
 
 const { values: opt } = parseArgs({

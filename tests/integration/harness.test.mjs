@@ -5,9 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
 import { startHarness } from '../harness/client.mjs';
+import { crc32 } from '../harness/crc32.mjs';
 
 let h;
 before(async () => { h = await startHarness({ credLifetimeS: 3600 }); });
@@ -361,4 +364,16 @@ test('concurrent UpdateItems on one key are atomic in dynalite: distinct counts 
   const counts = answers.map((r) => Number(r.body.Attributes.visits.N)).sort((a, b) => a - b);
   assert.deepEqual(counts, Array.from({ length: n }, (_, i) => i + 1));
   assert.equal(await count('burst'), n);
+});
+
+test('the peer\'s CRC-32 is zlib\'s: published check values, and zlib.crc32 itself where Node has it', () => {
+  assert.equal(crc32(Buffer.alloc(0)), 0);
+  assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+  assert.equal(crc32(Buffer.from('The quick brown fox jumps over the lazy dog')), 0x414fa339);
+  assert.equal(crc32(Buffer.alloc(32, 0xff)), 0xff6cab0b);
+  if (typeof zlib.crc32 !== 'function') return; // Node.js < 20.15
+  for (let len = 0; len < 300; len += 7) {
+    const buf = randomBytes(len);
+    assert.equal(crc32(buf), zlib.crc32(buf), `length ${len}`);
+  }
 });
