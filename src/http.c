@@ -333,7 +333,8 @@ http_shutdown(struct http *h, int timeout_s)
 	atomic_store(&h->stopping, true);
 	quiesce(&h->main);
 	quiesce(&h->metrics);
-	store_shutdown(h->store);
+	if (h->sweeper_started)		/* served: not a failed http_new */
+		store_shutdown(h->store);
 
 	h->abandoned = http_request_drain(h, timeout_s);
 
