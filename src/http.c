@@ -30,6 +30,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -55,6 +56,7 @@
 #include "util.h"
 
 #define SWEEP_MS	100	/* deadline granularity */
+#define SETTLE_MS	1000	/* shutdown: for requests on their way */
 
 /* The path is ours to decode (api.c does it strictly): leave it as sent. */
 static size_t
@@ -313,15 +315,61 @@ http_metrics_address(const struct http *h)
 	return h->metrics.daemon != NULL ? h->metrics.address : NULL;
 }
 
+/*
+ * Stop accepting.  The connections the kernel had completed but MHD not
+ * yet accepted are clients already (they have sent their request):
+ * closing the socket would reset them, so they are handed to MHD first
+ * and answered like the others (with Connection: close).
+ */
 static void
 quiesce(struct listener *l)
 {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	MHD_socket fd;
+	int c, fl;
 
 	if (l->daemon == NULL)
 		return;
-	if ((fd = MHD_quiesce_daemon(l->daemon)) != MHD_INVALID_SOCKET)
-		close(fd);
+	if ((fd = MHD_quiesce_daemon(l->daemon)) == MHD_INVALID_SOCKET)
+		return;
+	if ((fl = fcntl(fd, F_GETFL)) != -1 &&
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) != -1)
+		for (;;) {
+			sslen = sizeof(ss);
+			c = accept4(fd, (struct sockaddr *)&ss, &sslen,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (c == -1 && errno == EINTR)
+				continue;
+			if (c == -1)
+				break;
+			/* MHD closes c itself when it cannot take it. */
+			MHD_add_connection(l->daemon, c, (struct sockaddr *)&ss,
+			    sslen);
+		}
+	close(fd);
+}
+
+/*
+ * Before the daemons stop: give the connections whose request is on its
+ * way (accepted just before the quiesce, or a keep-alive request sent as
+ * the signal came) up to SETTLE_MS to arrive and be answered, rather than
+ * reset them.
+ */
+static void
+settle(struct http *h)
+{
+	uint64_t until = util_now_ms() + SETTLE_MS;
+	bool idle;
+
+	do {
+		pthread_mutex_lock(&h->mu);
+		idle = h->inflight == 0;
+		pthread_mutex_unlock(&h->mu);
+		if (idle && http_conn_reading(h->conns) == 0)
+			return;
+		usleep(10000);
+	} while (util_now_ms() < until);
 }
 
 int
@@ -337,6 +385,7 @@ http_shutdown(struct http *h, int timeout_s)
 		store_shutdown(h->store);
 
 	h->abandoned = http_request_drain(h, timeout_s);
+	settle(h);
 
 	if (h->main.daemon != NULL)
 		MHD_stop_daemon(h->main.daemon);

@@ -301,6 +301,18 @@ http_conn_at_limit(struct MHD_Connection *conn)
 	return c != NULL && atomic_load(&c->t->busy) >= c->t->max;
 }
 
+unsigned int
+http_conn_reading(struct http_conn_table *t)
+{
+	unsigned int n = 0;
+
+	pthread_mutex_lock(&t->mu);
+	for (struct http_conn *c = t->reading.head; c != NULL; c = c->next)
+		n++;
+	pthread_mutex_unlock(&t->mu);
+	return n;
+}
+
 int
 http_conn_sweep(struct http_conn_table *t, uint64_t now_ms)
 {

@@ -67,6 +67,9 @@ void	http_conn_idle(struct MHD_Connection *conn);
  */
 bool	http_conn_at_limit(struct MHD_Connection *conn);
 
+/* Connections sending a request now (bytes arrived, request not whole). */
+unsigned int	http_conn_reading(struct http_conn_table *);
+
 /*
  * Cut every connection whose request is past its deadline, and start the
  * deadline of an idle connection on which bytes have arrived.  now_ms is

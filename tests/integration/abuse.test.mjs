@@ -12,7 +12,8 @@
 //   1 s even with every ordinary slot taken.
 // - SIGTERM under load: every request sent before the signal is answered
 //   200 or 503, the daemon exits 0, and the peer applied exactly the 200s
-//   plus at most the answers whose outcome the client cannot know.
+//   plus at most the answers whose outcome the client cannot know; and
+//   with new connections arriving at the signal, none is reset.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -303,3 +304,26 @@ for (const store of ['dynamodb', 'sqlite']) {
       `applied ${applied}, 200s ${statuses[200]}, unknown outcomes ${unknown}`);
   });
 }
+
+test('SIGTERM while new connections keep arriving: each is answered or refused, none reset', async (t) => {
+  // Connections completed by the kernel just before the listener closes
+  // are handed to the server and answered, not reset with the socket.
+  const d = await startDaemon();
+  t.after(() => d.stop());
+  let stop = false;
+  const statuses = {};
+  const errors = {};
+  const one = () => request(`${d.url}/api/visits/arrive`, { method: 'POST', key: d.key })
+    .then((r) => { statuses[r.status] = (statuses[r.status] ?? 0) + 1; })
+    .catch((e) => { errors[e.code ?? e.message] = (errors[e.code ?? e.message] ?? 0) + 1; });
+  const loops = Array.from({ length: 100 }, async () => { while (!stop) await one(); });
+  await sleep(1500);
+  const exit = d.stop('SIGTERM');
+  await sleep(300);
+  stop = true;
+  await Promise.all(loops);
+  assert.equal((await exit).code, 0);
+  t.diagnostic(`statuses ${JSON.stringify(statuses)}; errors ${JSON.stringify(errors)}`);
+  assert.ok(statuses[200] > 0);
+  for (const code of Object.keys(errors)) assert.equal(code, 'ECONNREFUSED', `errors: ${JSON.stringify(errors)}`);
+});
