@@ -70,17 +70,27 @@ tests/node_modules/.package-lock.json: tests/package.json tests/package-lock.jso
 check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all $(BUILD)/check_visitsd node-deps
-	@$(MAKE) --no-print-directory check-unit check-integration check-deploy \
-	    check-modules
+	@$(MAKE) --no-print-directory check-unit check-valgrind check-integration \
+	    check-deploy check-modules
 
 # No test may reach the real instance metadata service at 169.254.169.254:
 # IMDS is off for every test process, and the tests that use it point it at
 # their own peer and switch it back on (AWS_EC2_METADATA_DISABLED=false).
-check-unit check-integration: export AWS_EC2_METADATA_DISABLED = true
+check-unit check-valgrind check-integration: export AWS_EC2_METADATA_DISABLED = true
 
 # The DynamoDB store tests need the AWS test peer: with-harness.sh runs it.
 check-unit: $(BUILD)/check_visitsd node-deps
 	SIGV4_SUITE=$(SIGV4_SUITE) CK_ENV=1 tests/with-harness.sh $(BUILD)/check_visitsd
+
+# make check-valgrind: every unit suite under valgrind memcheck, in one
+# process (CK_FORK=no; the suites restore what they change, so they can
+# share it).  Any error or definite/indirect leak fails it; tests/valgrind.supp
+# is for third-party one-time setup only.  CK_RUN_SUITE=sigv4 runs one suite.
+VALGRIND = valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	--error-exitcode=1 --num-callers=30 --suppressions=tests/valgrind.supp
+.PHONY: check-valgrind
+check-valgrind: $(BUILD)/check_visitsd node-deps
+	CK_FORK=no SIGV4_SUITE=$(SIGV4_SUITE) tests/with-harness.sh $(VALGRIND) $(BUILD)/check_visitsd
 
 # The integration test files run one at a time, as they always have: each
 # starts its own daemons and peers, and some measure timeouts that a loaded

@@ -21,7 +21,7 @@ set -eu
 
 build="build-essential pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
 libsqlite3-dev libinih-dev libcurl4-openssl-dev"
-check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3"
+check="$build check curl nodejs npm chromium systemd man-db wrk sqlite3 valgrind openssl"
 docker="$check debootstrap docker.io docker-compose"
 fuzz="$build clang libclang-rt-dev"
 fresh="debootstrap docker.io git"

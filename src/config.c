@@ -430,6 +430,29 @@ validate_listeners(const struct config *cfg, char *err, size_t errlen)
 	return -1;
 }
 
+/* A header value we compare in constant time: length and bytes, never
+ * the value itself in the message. */
+static int
+validate_origin_verify(const char *v, char *err, size_t errlen)
+{
+	size_t n = strlen(v);
+
+	if (n == 0)
+		return 0;
+	if (n < 16 || n > 256) {
+		snprintf(err, errlen, "VISITSD_ORIGIN_VERIFY: %zu characters; "
+		    "use 16 to 256", n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i] <= ' ' || v[i] >= 0x7f) {
+			snprintf(err, errlen, "VISITSD_ORIGIN_VERIFY: only "
+			    "visible ASCII characters, no blanks");
+			return -1;
+		}
+	return 0;
+}
+
 int
 config_validate(const struct config *cfg, char *err, size_t errlen)
 {
@@ -492,6 +515,8 @@ config_validate(const struct config *cfg, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	if (validate_origin_verify(cfg->origin_verify, err, errlen) == -1)
+		return -1;
 	if (cfg->aws_connect_timeout_ms > cfg->aws_request_timeout_ms) {
 		snprintf(err, errlen, "VISITSD_AWS_CONNECT_TIMEOUT_MS: %d is "
 		    "above VISITSD_AWS_REQUEST_TIMEOUT_MS (%d)",

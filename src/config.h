@@ -43,14 +43,21 @@ struct config {
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */
+	char	*trusted_proxies;	/* VISITSD_TRUSTED_PROXIES, CIDR list */
+	char	*client_address_header;	/* VISITSD_CLIENT_ADDRESS_HEADER */
 	/* [auth] */
 	char	*auth;			/* VISITSD_AUTH "key" | "none" */
 	char	*api_key;		/* VISITSD_API_KEY, secret, wiped */
 	char	*api_key_file;		/* VISITSD_API_KEY_FILE */
 	char	*api_key_parameter;	/* VISITSD_API_KEY_PARAMETER (SSM) */
+	char	*origin_verify;		/* VISITSD_ORIGIN_VERIFY, secret, wiped */
 	/* [cors] */
 	char	*allowed_origins;	/* VISITSD_ALLOWED_ORIGINS "*" or list */
 	int	 cors_max_age;		/* VISITSD_CORS_MAX_AGE, seconds */
+	/* [rate] */
+	char	*rate_limit;		/* VISITSD_RATE_LIMIT, req/s, "0" off */
+	int	 rate_burst;		/* VISITSD_RATE_BURST, tokens */
+	int	 rate_table_size;	/* VISITSD_RATE_TABLE_SIZE, clients */
 	/* [log] */
 	char	*log_level;		/* VISITSD_LOG_LEVEL */
 	char	*log_format;		/* VISITSD_LOG_FORMAT auto|text|json */

@@ -21,19 +21,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client_id.h"
 #include "config.h"
 #include "config_table.h"
 #include "hostport.h"
 #include "origin.h"
+#include "ratelimit.h"
 
 static config_check_fn check_listen, check_origins, check_table,
-    check_attribute, check_parameter;
+    check_attribute, check_parameter, check_proxies, check_rate;
 
 static const char *const auth_choices[] = { "key", "none", NULL };
 static const char *const level_choices[] = { "debug", "info", "warn",
     "error", NULL };
 static const char *const format_choices[] = { "auto", "text", "json", NULL };
 static const char *const store_choices[] = { "sqlite", "dynamodb", NULL };
+static const char *const header_choices[] = { "x-forwarded-for",
+    "cloudfront-viewer-address", NULL };
 
 #define F(field)	offsetof(struct config, field)
 #define STR(sec, name, def, check, help) \
@@ -80,6 +84,15 @@ const struct setting config_table_settings[] = {
 	    0, 0, NULL, NULL, NULL,
 	    "Compatibility: GET also increments, as the classic Lambda "
 	    "counter did. Off: GET only reads." },
+	STR("server", trusted_proxies, "", check_proxies,
+	    "Proxies whose forwarding header names the client: a comma "
+	    "list of IPv4/IPv6 CIDRs (10.0.0.0/8, 2001:db8::/32). Empty: "
+	    "the client is always the socket address."),
+	ENUM("server", client_address_header, "x-forwarded-for",
+	    header_choices,
+	    "The one header a trusted proxy names the client in: "
+	    "x-forwarded-for (its right-most untrusted address) or "
+	    "cloudfront-viewer-address."),
 	ENUM("auth", auth, "key", auth_choices,
 	    "\"key\" requires a valid x-api-key header on /api/visits; "
 	    "\"none\" serves without a key."),
@@ -94,12 +107,27 @@ const struct setting config_table_settings[] = {
 	STR("auth", api_key_parameter, "", check_parameter,
 	    "SSM Parameter Store name (SecureString) holding the API "
 	    "key(s); read at startup and on SIGHUP."),
+	{ "origin_verify", "auth", T_SECRET, F(origin_verify), "", 0, 0,
+	    NULL, NULL, NULL,
+	    "Origin guard: when set, every request but /healthz, /readyz "
+	    "and /metrics must carry this secret in X-Origin-Verify, or "
+	    "gets 403. 16 to 256 visible ASCII characters." },
 	STR("cors", allowed_origins, "*", check_origins,
 	    "Origins allowed by CORS: \"*\" or a comma-separated list such "
 	    "as https://example.com,https://www.example.com."),
 	INT("cors", cors_max_age, 600, 0, 86400,
 	    "Seconds a browser may cache a preflight answer "
 	    "(Access-Control-Max-Age)."),
+	STR("rate", rate_limit, "10", check_rate,
+	    "Requests per second per client (decimals allowed, e.g. 0.5) "
+	    "on every route but /healthz, /readyz and /metrics; 0 turns "
+	    "the limit off."),
+	INT("rate", rate_burst, 100, 1, RATELIMIT_BURST_MAX,
+	    "Requests a client may send at once before the rate applies "
+	    "(the token bucket's size)."),
+	INT("rate", rate_table_size, 65536, 1024, 16777216,
+	    "Clients the limiter remembers (about 44 bytes each, allocated "
+	    "at startup); past that the least recently seen is forgotten."),
 	ENUM("log", log_level, "info", level_choices,
 	    "Least severe level logged: debug, info, warn or error."),
 	ENUM("log", log_format, "auto", format_choices,
@@ -125,8 +153,8 @@ const struct setting config_table_settings[] = {
 	    "before it gives up."),
 };
 
-const char *const config_table_sections[] = { "server", "auth", "cors", "log",
-    "store", "dynamodb", "aws" };
+const char *const config_table_sections[] = { "server", "auth", "cors",
+    "rate", "log", "store", "dynamodb", "aws" };
 
 _Static_assert(sizeof(config_table_settings) /
     sizeof(config_table_settings[0]) ==
@@ -190,6 +218,20 @@ check_parameter(const char *v, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+static int
+check_proxies(const char *v, char *why, size_t whylen)
+{
+	return client_id_proxies_check(v, why, whylen);
+}
+
+static int
+check_rate(const char *v, char *why, size_t whylen)
+{
+	uint64_t milli;
+
+	return ratelimit_rate_parse(v, &milli, why, whylen);
 }
 
 void

@@ -47,6 +47,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "guard.h"
 #include "hostport.h"
 #include "http.h"
 #include "http_conn.h"
@@ -270,6 +271,8 @@ http_new(const struct config *cfg, struct store *store,
 	if ((h->cors = api_cors_new(cfg->allowed_origins != NULL ?
 	    cfg->allowed_origins : "", err, errlen)) == NULL)
 		goto fail;
+	if ((h->guard = guard_new(cfg, err, errlen)) == NULL)
+		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
 	raise_fd_limit(cfg, split);
@@ -406,6 +409,7 @@ http_free(struct http *h)
 	http_conn_table_free(h->conns);
 	pthread_cond_destroy(&h->sweep_cv);
 	pthread_mutex_destroy(&h->sweep_mu);
+	guard_free(h->guard);
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

@@ -46,7 +46,9 @@
 
 #include "api.h"
 #include "apikey.h"
+#include "guard.h"
 #include "http_conn.h"
+#include "http_guard.h"
 #include "http_metrics.h"
 #include "http_request.h"
 #include "log.h"
@@ -87,6 +89,8 @@ struct req {
 
 	/* Owned by the handler thread of the moment. */
 	struct api_decision	 d;
+	struct client_addr	 client_addr;	/* the client (guard.h) */
+	struct guard_result	 admit;		/* origin guard, rate limit */
 	bool			 started;	/* store operation issued */
 	/* The series of each result of the operation, for its callback:
 	   the request may outlive the server but not the metrics. */
@@ -219,6 +223,8 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 		    r->d.allow);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (r->admit.limited)
+		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
 	if (r->close || atomic_load(&h->stopping))
@@ -395,6 +401,7 @@ decide(struct req *r, const char *method, const char *url)
 		    strlen(key));
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
+	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
 }
 
 enum MHD_Result

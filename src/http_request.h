@@ -29,6 +29,7 @@
 #define HTTP_ADDR_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
 
 struct apikey_ring;
+struct guard;
 struct http;
 struct http_conn_table;
 struct req;
@@ -44,6 +45,7 @@ struct http {
 	struct store		*store;		/* borrowed */
 	struct apikey_ring	*keys;		/* borrowed */
 	struct api_cors		*cors;
+	struct guard		*guard;		/* origin guard, rate limit */
 	bool			 auth_none;
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */

@@ -242,6 +242,45 @@ write_file(const char *name, const char *text)
 	fclose(f);
 }
 
+/*
+ * The environment before setup(), restored by teardown(), so that with
+ * CK_FORK=no (valgrind, gdb) a test's variables do not reach the tests and
+ * suites after it.
+ */
+static char **saved_env;
+
+static inline void
+env_save(void)
+{
+	extern char **environ;
+	size_t n = 0, i;
+
+	while (environ[n] != NULL)
+		n++;
+	ck_assert_ptr_nonnull(saved_env = calloc(n + 1, sizeof(*saved_env)));
+	for (i = 0; i < n; i++)
+		ck_assert_ptr_nonnull(saved_env[i] = strdup(environ[i]));
+}
+
+static inline void
+env_restore(void)
+{
+	char **e, *eq;
+
+	if (saved_env == NULL)
+		return;
+	clearenv();
+	for (e = saved_env; *e != NULL; e++) {
+		if ((eq = strchr(*e, '=')) != NULL) {
+			*eq = '\0';
+			setenv(*e, eq + 1, 1);
+		}
+		free(*e);
+	}
+	free(saved_env);
+	saved_env = NULL;
+}
+
 static inline void
 setup(void)
 {
@@ -249,6 +288,7 @@ setup(void)
 	char **e, name[256];
 	size_t n;
 
+	env_save();
 	/* Drop every AWS_* variable this process inherited. */
 	for (e = environ; *e != NULL; ) {
 		n = strcspn(*e, "=");
@@ -280,6 +320,8 @@ teardown(void)
 		MHD_stop_daemon(peer.d);
 	peer.d = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	env_restore();
+	log_init(LOG_INFO, LOG_FORMAT_TEXT);	/* log.c's defaults */
 	ck_assert_int_eq(system(cmd), 0);
 }
 

@@ -280,7 +280,8 @@ attempt_done(struct client *c, struct xfer *x, CURLcode rc)
 			snprintf(x->error_message, sizeof(x->error_message),
 			    "HTTP %ld", x->status);
 	} else
-		snprintf(x->error_message, sizeof(x->error_message), "%s%s",
+		snprintf(x->error_message, sizeof(x->error_message), "%.200s%s",
+		    x->e.errbuf[0] != '\0' ? x->e.errbuf :
 		    curl_easy_strerror(rc), x->e.body_started ?
 		    " (after the request was sent)" : " (before sending)");
 	v = retry_classify(t, x->status, x->error_type, x->error_message,
@@ -490,8 +491,10 @@ client_new(const struct client_options *opts, char *err, size_t errlen)
 		goto fail;
 	}
 	c->started = true;
-	log_info("aws %s: endpoint %s, region %s, %d attempts", c->service,
-	    c->endpoint, c->region, c->max_attempts);
+	log_info("aws %s: endpoint %s, region %s, %d attempts%s%s", c->service,
+	    c->endpoint, c->region, c->max_attempts,
+	    curlbuf_ca_bundle() != NULL ? ", CA bundle " : "",
+	    curlbuf_ca_bundle() != NULL ? curlbuf_ca_bundle() : "");
 	return c;
 fail:
 	creds_provider_free(creds);

@@ -93,6 +93,7 @@ client_easy_start(struct client_easy *e, const char *url, long connect_ms,
 	e->body_started = false;
 	e->sends = 0;
 	e->date[0] = '\0';
+	e->errbuf[0] = '\0';
 	curlbuf_cleanup(&e->answer);
 	e->answer.max = answer_max;
 	if ((e->easy = h = curl_easy_init()) == NULL)
@@ -119,6 +120,8 @@ client_easy_start(struct client_easy *e, const char *url, long connect_ms,
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, priv);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, e->errbuf);
+	curlbuf_ca_bundle_apply(h);
 	return 0;
 }
 

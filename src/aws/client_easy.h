@@ -27,12 +27,15 @@ struct client_easy {
 	int		 sends;		/* pre-request callbacks seen */
 	struct curlbuf	 answer;	/* wiped: it may hold a secret */
 	char		 date[64];	/* the answer's Date header, or "" */
+	char		 errbuf[CURL_ERROR_SIZE];	/* libcurl's detail of a
+					   failed transfer, or "" */
 };
 
 /*
  * Start an attempt: a new easy handle in e->easy that POSTs e->body (len
  * bytes) to url with e->headers, answer capped at answer_max bytes, over
- * HTTP/1.1 with keep-alive and no redirects; CURLOPT_PRIVATE is priv.  The
+ * HTTP/1.1 with keep-alive and no redirects, TLS peers verified against
+ * curlbuf_ca_bundle() when set; CURLOPT_PRIVATE is priv.  The
  * per-attempt state is reset first.  Returns 0, or -1 when libcurl could
  * not make a handle (nothing was sent).
  */

@@ -7,7 +7,8 @@
  * Each transfer is one libcurl easy handle with CURLOPT_NOSIGNAL, short
  * connect and total timeouts, no proxy (these endpoints are link-local or
  * loopback, and a proxy must never see the container token), no redirects,
- * and a 64 KiB cap on the answer.  They block, so they run at startup and on
+ * the AWS_CA_BUNDLE trust when set (an https container endpoint), and a
+ * 64 KiB cap on the answer.  They block, so they run at startup and on
  * the credential cache's refresh thread, never on an HTTP worker.  Answers
  * that carry secrets and the headers that carry tokens are wiped before
  * their memory is released.  This file is not a general HTTP client.
@@ -67,6 +68,7 @@ creds_http_do(const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curlbuf_ca_bundle_apply(c);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curlbuf_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
 	if (strcmp(method, "PUT") == 0) {

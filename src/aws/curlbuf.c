@@ -5,9 +5,12 @@
  *
  * The buffer grows by doubling; when it outgrows its block the old block
  * is wiped before it is freed, so a secret in an answer (an SSM parameter,
- * container credentials) leaves no copy behind in freed memory.  This is
- * not an HTTP client: the transfers are the callers'.
+ * container credentials) leaves no copy behind in freed memory.  The CA
+ * bundle (AWS_CA_BUNDLE) is read once per process and applied by every
+ * caller to every transfer.  This is not an HTTP client: the transfers are
+ * the callers'.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,4 +110,32 @@ curlbuf_headers_free(struct curl_slist *h)
 	for (i = h; i != NULL; i = i->next)
 		OPENSSL_cleanse(i->data, strlen(i->data));
 	curl_slist_free_all(h);
+}
+
+static pthread_once_t ca_once = PTHREAD_ONCE_INIT;
+static char *ca_bundle;
+
+static void
+ca_bundle_read(void)
+{
+	const char *v = getenv("AWS_CA_BUNDLE");
+
+	if (v != NULL && *v != '\0')
+		ca_bundle = xstrdup(v);
+}
+
+const char *
+curlbuf_ca_bundle(void)
+{
+	pthread_once(&ca_once, ca_bundle_read);
+	return ca_bundle;
+}
+
+void
+curlbuf_ca_bundle_apply(CURL *h)
+{
+	const char *ca = curlbuf_ca_bundle();
+
+	if (ca != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, ca);
 }

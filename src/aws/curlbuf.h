@@ -2,9 +2,11 @@
  * curlbuf: the libcurl plumbing the AWS client (client.c) and the HTTP
  * credential providers (creds_http.c) share: an answer buffer filled by a
  * CURLOPT_WRITEFUNCTION with a size cap, and header lists whose lines may
- * carry tokens, and picking one header out of an answer.  Both may hold secrets (an SSM parameter, container
- * credentials, a session token), so every copy is wiped before its memory
- * is released.  Allocation failures abort (util.h's policy).
+ * carry tokens, picking one header out of an answer, and the TLS trust
+ * both use (AWS_CA_BUNDLE).  The buffers and lists may hold secrets (an SSM
+ * parameter, container credentials, a session token), so every copy is
+ * wiped before its memory is released.  Allocation failures abort
+ * (util.h's policy).
  */
 #ifndef VISITSD_AWS_CURLBUF_H
 #define VISITSD_AWS_CURLBUF_H
@@ -50,5 +52,15 @@ void	curlbuf_header_add(struct curl_slist **h, const char *name,
 void	curlbuf_header_append(struct curl_slist **h, const char *line);
 /* Wipe every line of h, then free the list.  Accepts NULL. */
 void	curlbuf_headers_free(struct curl_slist *h);
+
+/*
+ * The CA bundle every AWS transfer verifies TLS peers with: the path in
+ * AWS_CA_BUNDLE, read on the first call and kept for the process (borrowed,
+ * never freed), or NULL when the variable is unset or empty (libcurl's
+ * default trust store).  Thread-safe.
+ */
+const char	*curlbuf_ca_bundle(void);
+/* Set CURLOPT_CAINFO on h to curlbuf_ca_bundle() when there is one. */
+void	curlbuf_ca_bundle_apply(CURL *h);
 
 #endif

@@ -231,7 +231,7 @@ test('every reference names a parameter, resource, attribute or condition',
 
 test('the IAM actions granted equal the policy in docs/deploy-aws.md', () => {
 	const t = loadTemplate();
-	const granted = policyActions(t.Resources);
+	const granted = policyActions(t.Resources.TaskRole);
 	const md = readFileSync(docsPath, 'utf8');
 	const documented = new Set();
 	for (const m of md.matchAll(/```json\n([\s\S]*?)```/g)) {
@@ -247,6 +247,41 @@ test('the IAM actions granted equal the policy in docs/deploy-aws.md', () => {
 		'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem',
 		'kms:Decrypt', 'ssm:GetParameter']);
 	assert.deepEqual([...documented].sort(), [...granted].sort());
+});
+
+test('the execution role reads only the origin secret, beside the managed policy', () => {
+	const t = loadTemplate();
+	const role = t.Resources.ExecutionRole.Properties;
+	assert.deepEqual([...policyActions(role.Policies)], ['secretsmanager:GetSecretValue']);
+	for (const p of role.Policies)
+		for (const st of p.PolicyDocument.Statement)
+			assert.deepEqual(st.Resource, { Ref: 'OriginSecret' });
+});
+
+test('the origin guard: one generated secret, on the CloudFront origin, the listener rule and the task', () => {
+	const t = loadTemplate();
+	assert.equal(t.Resources.OriginSecret.Type, 'AWS::SecretsManager::Secret');
+	assert.equal(t.Parameters.OriginVerifySecret, undefined, 'no secret as a parameter');
+	const resolve = { 'Fn::Sub': '{{resolve:secretsmanager:${OriginSecret}:SecretString}}' };
+	const origin = t.Resources.Distribution.Properties.DistributionConfig.Origins[0];
+	assert.deepEqual(origin.OriginCustomHeaders,
+	    [{ HeaderName: 'X-Origin-Verify', HeaderValue: resolve }]);
+	const rule = t.Resources.ListenerRule.Properties.Conditions
+	    .find((c) => c.Field === 'http-header');
+	assert.equal(rule.HttpHeaderConfig.HttpHeaderName, 'X-Origin-Verify');
+	assert.deepEqual(rule.HttpHeaderConfig.Values, [resolve]);
+	const c = t.Resources.TaskDefinition.Properties.ContainerDefinitions[0];
+	assert.deepEqual(c.Secrets, [{ Name: 'VISITSD_ORIGIN_VERIFY', ValueFrom: { Ref: 'OriginSecret' } }]);
+	const env = Object.fromEntries(c.Environment.map((e) => [e.Name, e.Value]));
+	assert.equal(env.VISITSD_CLIENT_ADDRESS_HEADER, 'cloudfront-viewer-address');
+	assert.deepEqual(env.VISITSD_TRUSTED_PROXIES, { Ref: 'TrustedProxies' });
+	// The client address the limiter keys on reaches the origin.
+	const headers = t.Resources.OriginRequestPolicy.Properties
+	    .OriginRequestPolicyConfig.HeadersConfig.Headers;
+	assert.ok(headers.includes('CloudFront-Viewer-Address'));
+	// HTTPS to the origin whenever a certificate is given.
+	assert.deepEqual(origin.CustomOriginConfig.OriginProtocolPolicy,
+	    { 'Fn::If': ['OriginTls', 'https-only', 'http-only'] });
 });
 
 test('the task role is scoped to resources, never "*"', () => {

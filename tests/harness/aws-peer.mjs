@@ -18,8 +18,9 @@
 // It is a test peer, not an emulator of AWS: only what visitsd uses is here.
 
 import http from 'node:http';
+import https from 'node:https';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fstatSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import dynalite from 'dynalite';
 import { crc32 } from './crc32.mjs';
@@ -39,6 +40,8 @@ const { values: opt } = parseArgs({
     'api-key': { type: 'string' },
     role: { type: 'string', default: 'visitsd-role' },
     log: { type: 'boolean', default: false },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
 });
 
@@ -112,12 +115,20 @@ function opCounter(op) {
 const bump = (obj, k) => { obj[k] = (obj[k] ?? 0) + 1; };
 
 const FAULT_KINDS = ['throttle', '500', 'latency', 'drop-after-apply', 'reset-before'];
-let faults = [];                    // { op, kind, remaining, ms, error }
+let faults = [];                    // { op, kind, remaining, until?, p, ms, error }
+// The first live fault for op, if its dice say so; used up after `count`
+// requests, gone after `until` (a storm: every request for forMs), and
+// applied to each request with probability p.
 function takeFault(op) {
-  const f = faults.find((x) => x.op === op || x.op === '*');
-  if (!f) return null;
-  if (--f.remaining <= 0) faults = faults.filter((x) => x !== f);
-  return f;
+  const t = Date.now();
+  faults = faults.filter((x) => x.until === undefined || x.until > t);
+  for (const f of faults) {
+    if (f.op !== op && f.op !== '*') continue;
+    if (f.p < 1 && Math.random() >= f.p) continue;
+    if (--f.remaining <= 0) faults = faults.filter((x) => x !== f);
+    return f;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------- HTTP helpers
@@ -162,6 +173,10 @@ const log = (...a) => { if (opt.log) console.error('[aws-peer]', ...a); };
 // ---------------------------------------------------------------- dynalite
 const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 await new Promise((r) => dynamo.listen(0, '127.0.0.1', r));
+// The front keeps its connections to dynalite alive; without a server-side
+// idle timeout none is closed under a request the agent is reusing it for
+// (a "socket hang up" race seen on Node 18 with pauses in the traffic).
+dynamo.keepAliveTimeout = 0;
 const dynamoAgent = new http.Agent({ keepAlive: true });
 
 function toDynalite(headers, body) {
@@ -430,12 +445,21 @@ async function handleControl(req, res, url, body) {
       faults = [];
       return send(res, 200, faults);
     case 'POST /faults': {
-      const count = input.count ?? 1;
+      const timed = input.forMs !== undefined;
+      const count = input.count ?? (timed ? Infinity : 1);
+      const p = input.p ?? 1;
       if (typeof input.op !== 'string' || !FAULT_KINDS.includes(input.kind) ||
-          !Number.isInteger(count) || count < 1) {
-        return send(res, 400, { error: `want {op, kind: ${FAULT_KINDS.join('|')}, count>=1, ms?, error?}` });
+          !(count === Infinity || (Number.isInteger(count) && count >= 1)) ||
+          (timed && !(Number.isFinite(input.forMs) && input.forMs > 0)) ||
+          !(typeof p === 'number' && p > 0 && p <= 1)) {
+        return send(res, 400, {
+          error: `want {op, kind: ${FAULT_KINDS.join('|')}, count>=1?, forMs>0?, p in (0,1]?, ms?, error?}`,
+        });
       }
-      faults.push({ op: input.op, kind: input.kind, remaining: count, ms: input.ms ?? 1000, error: input.error });
+      faults.push({
+        op: input.op, kind: input.kind, remaining: count, p, ms: input.ms ?? 1000, error: input.error,
+        ...(timed ? { until: Date.now() + input.forMs } : {}),
+      });
       return send(res, 200, faults);
     }
     case 'PUT /parameters':
@@ -480,7 +504,7 @@ async function handleControl(req, res, url, body) {
 }
 
 // ---------------------------------------------------------------- server
-const server = http.createServer(async (req, res) => {
+async function handle(req, res) {
   const url = new URL(req.url, 'http://x');
   try {
     const body = await readBody(req);
@@ -495,14 +519,24 @@ const server = http.createServer(async (req, res) => {
     console.error('[aws-peer] internal error:', err);
     if (!res.headersSent && !req.socket.destroyed) send(res, 500, { error: String(err.message) });
   }
-});
+}
+const server = http.createServer(handle);
 await new Promise((r) => server.listen(Number(opt.port), '127.0.0.1', r));
+// With --tls-cert/--tls-key the AWS endpoint is served over HTTPS on a
+// second port; the control API and the credential endpoints stay on the
+// plain one (so tests reach them without trusting the test CA).
+let tlsServer = null;
+if (opt['tls-cert'] || opt['tls-key']) {
+  tlsServer = https.createServer({ cert: readFileSync(opt['tls-cert']), key: readFileSync(opt['tls-key']) }, handle);
+  await new Promise((r) => tlsServer.listen(0, '127.0.0.1', r));
+}
 
 if (!opt['no-table']) await createTable(opt.table, opt['key-attribute']);
 
 const base = `http://127.0.0.1:${server.address().port}`;
 info = {
-  endpoint: base,
+  endpoint: tlsServer ? `https://127.0.0.1:${tlsServer.address().port}` : base,
+  httpEndpoint: base,
   control: `${base}/__harness`,
   region: REGION,
   accessKeyId: staticKey.accessKeyId,
@@ -523,8 +557,11 @@ info = {
 process.stdout.write(JSON.stringify(info) + '\n');
 
 function stop() {
-  server.closeAllConnections();
-  server.close();
+  for (const srv of [server, tlsServer]) {
+    if (!srv) continue;
+    srv.closeAllConnections();
+    srv.close();
+  }
   dynamo.close(() => process.exit(0));
   setTimeout(() => process.exit(0), 1000).unref();
 }

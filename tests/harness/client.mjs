@@ -13,7 +13,7 @@ const PEER = fileURLToPath(new URL('./aws-peer.mjs', import.meta.url));
 const FLAGS = {
   credLifetimeS: '--cred-lifetime-s', maxSkewS: '--max-skew-s', containerToken: '--container-token',
   table: '--table', keyAttribute: '--key-attribute', parameter: '--parameter', apiKey: '--api-key',
-  role: '--role', region: '--region', port: '--port',
+  role: '--role', region: '--region', port: '--port', tlsCert: '--tls-cert', tlsKey: '--tls-key',
 };
 
 /**
@@ -55,7 +55,11 @@ class Harness {
 
   counters() { return this.controlApi('GET', '/counters'); }
   resetCounters() { return this.controlApi('POST', '/counters/reset'); }
-  /** kind: throttle | 500 | latency | drop-after-apply | reset-before; extra: {count, ms, error} */
+  /**
+   * kind: throttle | 500 | latency | drop-after-apply | reset-before;
+   * extra: {count, ms, error, forMs (a storm: every request for forMs ms, count
+   * then defaults to unlimited), p (probability per request, default 1)}
+   */
   fault(op, kind, extra = {}) { return this.controlApi('POST', '/faults', { op, kind, ...extra }); }
   clearFaults() { return this.controlApi('DELETE', '/faults'); }
   setParameter(name, value, type = 'SecureString') { return this.controlApi('PUT', '/parameters', { name, value, type }); }
@@ -118,7 +122,7 @@ class Harness {
    */
   async call(target, input, opts = {}) {
     const ssm = target.startsWith('AmazonSSM.');
-    const url = new URL(this.endpoint);
+    const url = new URL(this.httpEndpoint ?? this.endpoint);
     const request = {
       method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/',
       headers: {
@@ -138,7 +142,7 @@ class Harness {
     if (opts.tamper) opts.tamper(signed);
     const headers = { ...signed.headers };
     delete headers.host;
-    const r = await fetch(this.endpoint + '/', { method: 'POST', headers, body: signed.body });
+    const r = await fetch((this.httpEndpoint ?? this.endpoint) + '/', { method: 'POST', headers, body: signed.body });
     const text = await r.text();
     let body = text;
     try { body = JSON.parse(text); } catch { /* not JSON: keep the text */ }

@@ -13,6 +13,9 @@
 // The child gets the parent's environment without any VISITSD_* variable,
 // then the defaults below, then opts.env; a value of undefined in opts.env
 // removes a default (e.g. { VISITSD_API_KEY: undefined } for "no key").
+// The per-client rate limit is off by default here (VISITSD_RATE_LIMIT=0):
+// every test client is 127.0.0.1, so load and fault tests would measure
+// the limiter; ratelimit.test.mjs turns it on.
 // To restart on the same data pass { VISITSD_SQLITE_PATH: d.sqlitePath }.
 //
 // runDaemon() runs the binary to completion (for -n, --help, refusals) and
@@ -71,6 +74,7 @@ export function startDaemon({ env = {}, args = [], timeoutMs = 15000 } = {}) {
     VISITSD_LOG_FORMAT: 'json',
     VISITSD_SQLITE_PATH: join(dir, 'visits.db'),
     VISITSD_API_KEY: TEST_KEY,
+    VISITSD_RATE_LIMIT: '0',
     // The tests play many clients from 127.0.0.1, as a proxy would: no
     // per-address cap (abuse.test.mjs tests the default one).
     VISITSD_MAX_CONNECTIONS_PER_CLIENT: 0,
