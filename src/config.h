@@ -37,6 +37,9 @@ struct config {
 	int	 threads;		/* VISITSD_THREADS, >= 2 */
 	int	 max_connections;	/* VISITSD_MAX_CONNECTIONS */
 	int	 connection_timeout;	/* VISITSD_CONNECTION_TIMEOUT, seconds */
+	int	 header_timeout;	/* VISITSD_HEADER_TIMEOUT, seconds */
+	int	 max_connections_per_client; /* VISITSD_MAX_CONNECTIONS_PER_CLIENT */
+	int	 store_timeout;		/* VISITSD_STORE_TIMEOUT, seconds */
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */

@@ -61,6 +61,21 @@ const struct setting config_table_settings[] = {
 	    "Concurrent connections accepted before new ones are refused."),
 	INT("server", connection_timeout, 30, 1, 3600,
 	    "Seconds an idle connection is kept open."),
+	INT("server", header_timeout, 10, 1, 3600,
+	    "Seconds a client has to send a whole request (header and "
+	    "body), from accept or, on a keep-alive connection, from the "
+	    "request's first byte, however slowly it trickles; then the "
+	    "connection is closed."),
+	INT("server", max_connections_per_client, 64, 0, 65536,
+	    "Concurrent connections from one client address (the socket's); "
+	    "more are refused. 0: no cap (behind a load balancer every "
+	    "connection comes from its few addresses)."),
+	INT("server", store_timeout, 10, 1, 3600,
+	    "Seconds a request waits for the counter store before it is "
+	    "answered 503 with Retry-After (an increment's outcome is then "
+	    "unknown to the client). Longer than the store's own bounds "
+	    "(SQLite's 5 s lock wait, DynamoDB's attempts), so that its "
+	    "answer normally comes first."),
 	INT("server", max_body, 1024, 0, 1048576,
 	    "Largest request body accepted, in bytes."),
 	INT("server", shutdown_timeout, 10, 0, 3600,

@@ -520,8 +520,7 @@ dyn_check(struct store *base, store_done_fn *done, void *arg)
  * Drain: pacing ends.  Every waiting batch starts now and each completion
  * sends what queued behind it at once, so store_free completes every
  * increment; resting ids are forgotten and the pacer thread is joined.
- * (A shutdown that fails the queued-but-unsent increments instead
- * takes each waiting id's queued list here, in one pass over s->timer.)
+ * After dyn_shutdown nothing is queued any more, so nothing is sent here.
  */
 static void
 dyn_drain(struct store_dynamodb *s)
@@ -546,6 +545,41 @@ dyn_drain(struct store_dynamodb *s)
 	for (p = go; p != NULL; p = next) {
 		next = p->tnext;
 		send_batch(p);
+	}
+}
+
+/*
+ * Shutdown: every increment queued behind a write in flight fails now,
+ * unsent (STORE_UNAVAILABLE); the writes in flight finish with their real
+ * result, and since their queues are empty no new batch follows them;
+ * an id waiting for its paced slot is left with nothing queued, which the
+ * pacer treats as resting.
+ * store.c refuses new increments after this.
+ */
+static void
+dyn_shutdown(struct store *base)
+{
+	struct store_dynamodb *s = (struct store_dynamodb *)base;
+	struct waiter *dropped = NULL, *w;
+	struct pending *p;
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < NBUCKETS; i++)
+		for (p = s->buckets[i]; p != NULL; p = p->next) {
+			if (p->queued == NULL)
+				continue;
+			*p->queued_tail = dropped;
+			dropped = p->queued;
+			p->queued = NULL;
+			p->queued_tail = &p->queued;
+			p->n_queued = 0;
+		}
+	pthread_mutex_unlock(&s->lock);
+	while ((w = dropped) != NULL) {
+		dropped = w->next;
+		w->done(w->arg, STORE_UNAVAILABLE, 0);
+		free(w);
 	}
 }
 
@@ -574,6 +608,7 @@ static const struct store_ops dynamodb_ops = {
 	.increment = dyn_increment,
 	.get = dyn_get,
 	.check = dyn_check,
+	.shutdown = dyn_shutdown,
 	.free = dyn_free,
 };
 
