@@ -48,7 +48,10 @@ start() {
 	log=$1 db=$2
 	shift 2
 	: >"$log"
+	# wrk's connections all come from 127.0.0.1: no per-address cap (a
+	# daemon that has one refuses past it, as it should).
 	env VISITSD_LISTEN=127.0.0.1:0 VISITSD_API_KEY=$key VISITSD_AUTH=key \
+	    VISITSD_MAX_CONNECTIONS_PER_CLIENT=${VISITSD_MAX_CONNECTIONS_PER_CLIENT:-0} \
 	    VISITSD_LOG_FORMAT=json VISITSD_SQLITE_PATH=$db "$@" \
 	    "$bin" 2>"$log" &
 	started=$!

@@ -563,6 +563,7 @@ config_from_args(struct config *cfg, int argc, char *argv[],
 	if (config_args_parse(&a, argc, argv, status) == -1)
 		goto stop;
 	*check_only = a.check_only;
+	cfg->health_check = a.health_check;
 	*status = EX_CONFIG_EXIT;
 	if (a.file != NULL &&
 	    config_load_file(cfg, a.file, err, sizeof(err)) == -1)

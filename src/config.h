@@ -37,6 +37,9 @@ struct config {
 	int	 threads;		/* VISITSD_THREADS, >= 2 */
 	int	 max_connections;	/* VISITSD_MAX_CONNECTIONS */
 	int	 connection_timeout;	/* VISITSD_CONNECTION_TIMEOUT, seconds */
+	int	 header_timeout;	/* VISITSD_HEADER_TIMEOUT, seconds */
+	int	 max_connections_per_client; /* VISITSD_MAX_CONNECTIONS_PER_CLIENT */
+	int	 store_timeout;		/* VISITSD_STORE_TIMEOUT, seconds */
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */
@@ -67,6 +70,8 @@ struct config {
 	char	*dynamodb_table;	/* VISITSD_DYNAMODB_TABLE */
 	char	*dynamodb_key_attribute;   /* VISITSD_DYNAMODB_KEY_ATTRIBUTE */
 	char	*dynamodb_count_attribute; /* VISITSD_DYNAMODB_COUNT_ATTRIBUTE */
+	int	 dynamodb_max_writes_per_id; /* ..._MAX_WRITES_PER_ID, 1/s */
+	int	 dynamodb_max_write_interval_ms; /* ..._MAX_WRITE_INTERVAL_MS */
 	/* [aws] */
 	int	 aws_connect_timeout_ms;	/* VISITSD_AWS_CONNECT_TIMEOUT_MS */
 	int	 aws_request_timeout_ms;	/* VISITSD_AWS_REQUEST_TIMEOUT_MS */
@@ -74,6 +79,8 @@ struct config {
 	bool	 allow_http_endpoint;	/* VISITSD_ALLOW_HTTP_ENDPOINT: plain
 					   http beyond loopback */
 
+	/* Not a setting: --health-check asks the running daemon, then exits. */
+	bool	 health_check;
 	/* Not a setting: unknown VISITSD_* names seen, "A, B" or "". */
 	char	*unknown_env;
 };

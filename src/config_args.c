@@ -21,14 +21,14 @@
 #define VISITSD_VERSION "unknown"
 #endif
 
-enum { OPT_MARKDOWN = 1, OPT_EXAMPLE, OPT_SETTING = 256 };
+enum { OPT_MARKDOWN = 1, OPT_EXAMPLE, OPT_HEALTH, OPT_SETTING = 256 };
 
 int
 config_args_parse(struct config_args *a, int argc, char *argv[],
     int *status)
 {
 	char flags[NSETTINGS][CONFIG_NAME_MAX];
-	struct option opts[NSETTINGS + 6];
+	struct option opts[NSETTINGS + 7];
 	struct config_args_flag *f;
 	size_t i;
 	int ch;
@@ -52,6 +52,8 @@ config_args_parse(struct config_args *a, int argc, char *argv[],
 	    OPT_MARKDOWN };
 	opts[i++] = (struct option){ "config-example", no_argument, NULL,
 	    OPT_EXAMPLE };
+	opts[i++] = (struct option){ "health-check", no_argument, NULL,
+	    OPT_HEALTH };
 	opts[i] = (struct option){ NULL, 0, NULL, 0 };
 
 	optind = 0;	/* GNU: start afresh, even if called before */
@@ -71,6 +73,9 @@ config_args_parse(struct config_args *a, int argc, char *argv[],
 			printf("visitsd %s\n", VISITSD_VERSION);
 			*status = 0;
 			return -1;
+		case OPT_HEALTH:
+			a->health_check = true;
+			break;
 		case OPT_MARKDOWN:
 			config_doc_markdown(stdout);
 			*status = 0;

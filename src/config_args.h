@@ -24,6 +24,7 @@ struct config_args_flag {
 struct config_args {
 	const char		*file;		/* -c, borrowed; NULL if none */
 	bool			 check_only;	/* -n */
+	bool			 health_check;	/* --health-check */
 	size_t			 nflags;
 	struct config_args_flag	*flags;		/* in argv order */
 };

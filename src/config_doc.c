@@ -90,6 +90,8 @@ config_doc_usage(FILE *fp)
 	    "  -c, --config FILE  read settings from an INI file\n"
 	    "  -n                 check the configuration, print "
 	    "\"configuration OK\"\n"
+	    "  --health-check     GET /healthz on the listen address: exit 0 "
+	    "on a 200, else 1\n"
 	    "  -h, --help         print this help\n"
 	    "  -V, --version      print the version\n"
 	    "\n"

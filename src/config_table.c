@@ -66,6 +66,21 @@ const struct setting config_table_settings[] = {
 	    "Concurrent connections accepted before new ones are refused."),
 	INT("server", connection_timeout, 30, 1, 3600,
 	    "Seconds an idle connection is kept open."),
+	INT("server", header_timeout, 10, 1, 3600,
+	    "Seconds a client has to send a whole request (header and "
+	    "body), from accept or, on a keep-alive connection, from the "
+	    "request's first byte, however slowly it trickles; then the "
+	    "connection is closed."),
+	INT("server", max_connections_per_client, 64, 0, 65536,
+	    "Concurrent connections from one client address (the socket's); "
+	    "more are refused. 0: no cap (behind a load balancer every "
+	    "connection comes from its few addresses)."),
+	INT("server", store_timeout, 10, 1, 3600,
+	    "Seconds a request waits for the counter store before it is "
+	    "answered 503 with Retry-After (an increment's outcome is then "
+	    "unknown to the client). Longer than the store's own bounds "
+	    "(SQLite's 5 s lock wait, DynamoDB's attempts), so that its "
+	    "answer normally comes first."),
 	INT("server", max_body, 1024, 0, 1048576,
 	    "Largest request body accepted, in bytes."),
 	INT("server", shutdown_timeout, 10, 0, 3600,
@@ -134,6 +149,13 @@ const struct setting config_table_settings[] = {
 	    "Partition key attribute (string) holding the id."),
 	STR("dynamodb", dynamodb_count_attribute, "visits", check_attribute,
 	    "Number attribute holding the count."),
+	INT("dynamodb", dynamodb_max_writes_per_id, 0, 0, 100000,
+	    "Ceiling on UpdateItem writes per second per id from this "
+	    "instance (0: none; throttling still paces). Set it to the "
+	    "table's per-key budget divided by the instance count."),
+	INT("dynamodb", dynamodb_max_write_interval_ms, 500, 10, 10000,
+	    "Longest pause between two writes of a hot id, so the longest "
+	    "a visit waits for its write to start."),
 	INT("aws", aws_connect_timeout_ms, 1000, 100, 60000,
 	    "Milliseconds to connect to an AWS endpoint."),
 	INT("aws", aws_request_timeout_ms, 3000, 100, 300000,

@@ -9,17 +9,30 @@
  * request is http_request.c's, from MHD's first call to the
  * completed-notification.
  *
- * Shutdown quiesces the listeners, lets http_request.c wait for the
- * in-flight requests (suspended ones included) up to a timeout and resume
- * whatever is still suspended (they answer 503), then stops the daemons:
- * MHD refuses to stop with suspended connections.
+ * Slow clients: MHD caps the connections per client address
+ * (max_connections_per_client, counted across the pool) and in all
+ * (max_connections plus http_conn.c's reserve for the probes); the
+ * sweeper thread, every SWEEP_MS, cuts the connections whose request is
+ * past header_timeout (http_conn.c) and answers 503 the requests that have
+ * waited store_timeout on the store (http_request.c).
+ *
+ * Shutdown quiesces the listeners, shuts the store down (it refuses new
+ * work and fails the increments it has not sent, so their clients get a
+ * 503 now and nothing is sent for them later), lets http_request.c wait
+ * for the in-flight requests (suspended ones included) up to a timeout
+ * and resume whatever is still suspended (they answer 503, and the drain
+ * waits for those answers to leave), then stops the daemons: MHD refuses
+ * to stop with suspended connections.
  *
  * Not here: one request's handling (http_request.c), what to answer
  * (api.c), keys (apikey.c), the metrics registry (metrics.c).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -39,9 +52,14 @@
 #include "guard.h"
 #include "hostport.h"
 #include "http.h"
+#include "http_conn.h"
 #include "http_request.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
+
+#define SWEEP_MS	100	/* deadline granularity */
+#define SETTLE_MS	1000	/* shutdown: for requests on their way */
 
 /* The path is ours to decode (api.c does it strictly): leave it as sent. */
 static size_t
@@ -98,6 +116,77 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen,
 }
 
 static int
+connection_limit(const struct config *cfg)
+{
+	return cfg->max_connections > 0 ? cfg->max_connections : 1024;
+}
+
+/*
+ * Every connection is a descriptor: raise the soft limit towards what the
+ * connection limits need (both listeners, plus the store's and the logs'
+ * few), up to the hard limit, and say so when that is not enough.
+ */
+static void
+raise_fd_limit(const struct config *cfg, bool split)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)(connection_limit(cfg) + HTTP_CONN_RESERVE) *
+	    (split ? 2 : 1) + 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ?
+	    need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur < need)
+		log_warnx("http: open files limited to %llu, fewer than the "
+		    "%llu max_connections needs (raise LimitNOFILE / ulimit "
+		    "-n)", (unsigned long long)rl.rlim_cur,
+		    (unsigned long long)need);
+}
+
+/* The sweeper: the deadlines, every SWEEP_MS, until http_shutdown. */
+static void *
+sweeper_main(void *arg)
+{
+	struct http *h = arg;
+	struct timespec ts;
+	uint64_t now;
+
+	pthread_mutex_lock(&h->sweep_mu);
+	while (!h->sweep_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += SWEEP_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&h->sweep_cv, &h->sweep_mu, &ts);
+		if (h->sweep_stop)
+			break;
+		pthread_mutex_unlock(&h->sweep_mu);
+		now = util_now_ms();
+		http_conn_sweep(h->conns, now);
+		http_request_expire(h, now);
+		pthread_mutex_lock(&h->sweep_mu);
+	}
+	pthread_mutex_unlock(&h->sweep_mu);
+	return NULL;
+}
+
+static void
+sweeper_stop(struct http *h)
+{
+	if (!h->sweeper_started)
+		return;
+	pthread_mutex_lock(&h->sweep_mu);
+	h->sweep_stop = true;
+	pthread_cond_signal(&h->sweep_cv);
+	pthread_mutex_unlock(&h->sweep_mu);
+	pthread_join(h->sweeper, NULL);
+	h->sweeper_started = false;
+}
+
+static int
 listener_start(struct listener *l, const char *listen, unsigned int flags,
     unsigned int threads, const struct config *cfg, char *err,
     size_t errlen)
@@ -123,12 +212,15 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)(cfg->max_connections > 0 ?
-	    cfg->max_connections : 1024),
+	    (unsigned int)connection_limit(cfg) + HTTP_CONN_RESERVE,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)(cfg->max_connections_per_client > 0 ?
+	    cfg->max_connections_per_client : 0),
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(cfg->connection_timeout > 0 ?
 	    cfg->connection_timeout : 0),
 	    MHD_OPTION_NOTIFY_COMPLETED, http_request_completed, l,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_conn_notify, l->h->conns,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_END);
 	if (l->daemon == NULL) {
@@ -167,10 +259,17 @@ http_new(const struct config *cfg, struct store *store,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&h->idle, &ca);
+	pthread_cond_init(&h->sweep_cv, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&h->sweep_mu, NULL);
+	h->store_timeout_ms = cfg->store_timeout > 0 ?
+	    (uint64_t)cfg->store_timeout * 1000 : 0;
+	h->conns = http_conn_table_new(cfg->header_timeout > 0 ?
+	    cfg->header_timeout * 1000 : 0,
+	    (unsigned int)connection_limit(cfg));
 	atomic_init(&h->stopping, false);
 	atomic_init(&h->abandoning, false);
-	http_request_metrics(&h->m);
+	http_metrics_register(&h->m);
 	if ((h->cors = api_cors_new(cfg->allowed_origins != NULL ?
 	    cfg->allowed_origins : "", err, errlen)) == NULL)
 		goto fail;
@@ -178,6 +277,7 @@ http_new(const struct config *cfg, struct store *store,
 		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
+	raise_fd_limit(cfg, split);
 	h->main.h = h;
 	h->main.opt.get_increments = cfg->get_increments;
 	h->main.opt.auth_none = h->auth_none;
@@ -196,6 +296,13 @@ http_new(const struct config *cfg, struct store *store,
 		    err, errlen) == -1)
 			goto fail;
 	}
+	if ((errno = pthread_create(&h->sweeper, NULL, sweeper_main, h)) !=
+	    0) {
+		snprintf(err, errlen, "cannot start the sweeper thread: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	h->sweeper_started = true;
 	return h;
 fail:
 	http_free(h);
@@ -214,15 +321,61 @@ http_metrics_address(const struct http *h)
 	return h->metrics.daemon != NULL ? h->metrics.address : NULL;
 }
 
+/*
+ * Stop accepting.  The connections the kernel had completed but MHD not
+ * yet accepted are clients already (they have sent their request):
+ * closing the socket would reset them, so they are handed to MHD first
+ * and answered like the others (with Connection: close).
+ */
 static void
 quiesce(struct listener *l)
 {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	MHD_socket fd;
+	int c, fl;
 
 	if (l->daemon == NULL)
 		return;
-	if ((fd = MHD_quiesce_daemon(l->daemon)) != MHD_INVALID_SOCKET)
-		close(fd);
+	if ((fd = MHD_quiesce_daemon(l->daemon)) == MHD_INVALID_SOCKET)
+		return;
+	if ((fl = fcntl(fd, F_GETFL)) != -1 &&
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) != -1)
+		for (;;) {
+			sslen = sizeof(ss);
+			c = accept4(fd, (struct sockaddr *)&ss, &sslen,
+			    SOCK_NONBLOCK | SOCK_CLOEXEC);
+			if (c == -1 && errno == EINTR)
+				continue;
+			if (c == -1)
+				break;
+			/* MHD closes c itself when it cannot take it. */
+			MHD_add_connection(l->daemon, c, (struct sockaddr *)&ss,
+			    sslen);
+		}
+	close(fd);
+}
+
+/*
+ * Before the daemons stop: give the connections whose request is on its
+ * way (accepted just before the quiesce, or a keep-alive request sent as
+ * the signal came) up to SETTLE_MS to arrive and be answered, rather than
+ * reset them.
+ */
+static void
+settle(struct http *h)
+{
+	uint64_t until = util_now_ms() + SETTLE_MS;
+	bool idle;
+
+	do {
+		pthread_mutex_lock(&h->mu);
+		idle = h->inflight == 0;
+		pthread_mutex_unlock(&h->mu);
+		if (idle && http_conn_reading(h->conns) == 0)
+			return;
+		usleep(10000);
+	} while (util_now_ms() < until);
 }
 
 int
@@ -234,14 +387,18 @@ http_shutdown(struct http *h, int timeout_s)
 	atomic_store(&h->stopping, true);
 	quiesce(&h->main);
 	quiesce(&h->metrics);
+	if (h->sweeper_started)		/* served: not a failed http_new */
+		store_shutdown(h->store);
 
 	h->abandoned = http_request_drain(h, timeout_s);
+	settle(h);
 
 	if (h->main.daemon != NULL)
 		MHD_stop_daemon(h->main.daemon);
 	if (h->metrics.daemon != NULL)
 		MHD_stop_daemon(h->metrics.daemon);
 	h->main.daemon = h->metrics.daemon = NULL;
+	sweeper_stop(h);
 	return h->abandoned;
 }
 
@@ -252,6 +409,9 @@ http_free(struct http *h)
 		return;
 	http_shutdown(h, 0);
 	api_cors_free(h->cors);
+	http_conn_table_free(h->conns);
+	pthread_cond_destroy(&h->sweep_cv);
+	pthread_mutex_destroy(&h->sweep_mu);
 	guard_free(h->guard);
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);

@@ -30,8 +30,12 @@ const char	*http_address(const struct http *);
 const char	*http_metrics_address(const struct http *);  /* NULL if none */
 
 /*
- * Stop accepting, wait up to timeout_s seconds for in-flight requests to
- * finish, then stop.  Returns the number of requests abandoned.
+ * Stop accepting; stop the store (store_shutdown: it refuses new work and
+ * fails the increments it has not sent, so their clients are answered 503
+ * now); wait up to timeout_s seconds for in-flight requests to finish;
+ * answer 503 whatever still waits, and let those answers leave (up to 2
+ * s more); then stop.  Returns the number of requests abandoned.  The
+ * store must still be freed by its owner.
  */
 int	http_shutdown(struct http *, int timeout_s);
 

@@ -17,6 +17,14 @@
  * (MHD's reference until completion, one per pending store operation)
  * because an abandoned request may complete before its store callback.
  *
+ * A request does not wait on the store for ever: past store_timeout the
+ * sweeper (http_request_expire) resumes it without a result and it
+ * answers 503 with Retry-After, as do the requests still waiting when a
+ * shutdown's drain ends.  Either way the store callback that comes later
+ * finds the request answered and only drops its reference; an increment
+ * answered so has an outcome the client cannot know (counted in
+ * visitsd_http_store_gave_up_total).
+ *
  * The in-flight set lives here too, because shutdown must wait for it and
  * then resume what is still suspended (http_request_drain).
  *
@@ -39,7 +47,9 @@
 #include "api.h"
 #include "apikey.h"
 #include "guard.h"
+#include "http_conn.h"
 #include "http_guard.h"
+#include "http_metrics.h"
 #include "http_request.h"
 #include "log.h"
 #include "metrics.h"
@@ -50,18 +60,17 @@
 #define DISCARD_MAX	(64 * 1024)	/* body past max_body read, dropped */
 #define CT_JSON		"application/json"
 #define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
+#define ANSWER_WAIT_MS	2000	/* drain: for the resumed 503s to go out */
 
 static char body_ok[] = "{\"status\":\"ok\"}";
 static char body_ready[] = "{\"status\":\"ready\"}";
 
-/* Upper bounds of the request duration buckets, in seconds. */
-static const double duration_le[] = {
-	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-	2.5, 5,
+/* Why a request was answered without its store result. */
+enum gave_up {
+	GAVE_UP_NONE = 0,
+	GAVE_UP_TIMEOUT,	/* store_timeout passed */
+	GAVE_UP_SHUTDOWN,	/* the shutdown drain ended */
 };
-static const char *const labels_route_code[] = { "route", "code", NULL };
-static const char *const labels_route[] = { "route", NULL };
-static const char *const labels_op_result[] = { "op", "result", NULL };
 
 struct req {
 	struct listener	*l;
@@ -72,8 +81,11 @@ struct req {
 	int			 refs;
 	bool			 done;		/* store callback ran */
 	bool			 suspended;
+	enum gave_up		 gave_up;	/* set when resumed without result */
 	enum store_result	 res;
 	uint64_t		 count;
+	enum store_op		 op;
+	uint64_t		 store_ms;	/* when the operation started */
 
 	/* Owned by the handler thread of the moment. */
 	struct api_decision	 d;
@@ -86,78 +98,12 @@ struct req {
 	size_t			 body;
 	bool			 too_large;
 	int			 status;	/* queued, 0 if none */
+	bool			 close;		/* answer with Connection: close */
 	struct timespec		 start;
 	char			 method[16];
 	char			 path[LOG_PATH_MAX];
 	char			 client[HTTP_ADDR_MAX];
 };
-
-void
-http_request_metrics(struct http_metrics *m)
-{
-	struct metrics_family *f;
-
-	memset(m, 0, sizeof(*m));
-	m->requests = metrics_family_new("visitsd_http_requests_total",
-	    "HTTP requests answered, by route and status code.",
-	    METRICS_COUNTER, labels_route_code, NULL, 0);
-	f = metrics_family_new("visitsd_http_request_duration_seconds",
-	    "Time from the request's first byte to the end of the answer.",
-	    METRICS_HISTOGRAM, labels_route, duration_le,
-	    sizeof(duration_le) / sizeof(duration_le[0]));
-	for (int r = 0; r < API_NROUTES; r++) {
-		const char *values[] = { api_route_name((enum api_route)r) };
-
-		m->duration[r] = metrics_family_histogram(f, values,
-		    METRICS_HIDE_ZERO);
-	}
-	f = metrics_family_new("visitsd_http_requests_in_flight",
-	    "HTTP requests being served, suspended ones included.",
-	    METRICS_GAUGE, NULL, NULL, 0);
-	m->inflight = metrics_family_counter(f, NULL, 0);
-	/* Every operation and every result: a new result gets its series. */
-	f = metrics_family_new("visitsd_store_operations_total",
-	    "Store operations, by operation and result.", METRICS_COUNTER,
-	    labels_op_result, NULL, 0);
-	for (int o = 0; o < STORE_NOPS; o++)
-		for (int r = 0; r < STORE_NRESULTS; r++) {
-			const char *values[] = {
-				store_op_str((enum store_op)o),
-				store_result_str((enum store_result)r),
-			};
-
-			m->store_ops[o][r] = metrics_family_counter(f, values,
-			    r == STORE_OK ? 0 : METRICS_HIDE_ZERO);
-		}
-}
-
-/*
- * A finished request.  Its (route, status) series is registered on first
- * use; afterwards the counting takes no lock.
- */
-static void
-count_request(struct http_metrics *m, enum api_route route, int status,
-    double secs)
-{
-	_Atomic(struct metrics_counter *) *slot;
-	struct metrics_counter *c;
-	char code[8];
-
-	if (status >= HTTP_STATUS_MIN && status < HTTP_STATUS_MIN + HTTP_NSTATUS) {
-		slot = &m->by_status[route][status - HTTP_STATUS_MIN];
-		if ((c = atomic_load_explicit(slot, memory_order_acquire)) ==
-		    NULL) {
-			const char *values[] = { api_route_name(route), code };
-
-			snprintf(code, sizeof(code), "%d", status);
-			c = metrics_family_counter(m->requests, values,
-			    METRICS_HIDE_ZERO);
-			atomic_store_explicit(slot, c, memory_order_release);
-		}
-		metrics_counter_add(c, 1);
-	}
-	metrics_histogram_observe(m->duration[route], secs);
-}
 
 static double
 elapsed(const struct timespec *since)
@@ -237,6 +183,7 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 	enum MHD_Result ret;
 	bool vary;
 
+	http_conn_received(r->conn);
 	resp = MHD_create_response_from_buffer(len, body, mode);
 	if (resp == NULL) {
 		if (mode == MHD_RESPMEM_MUST_FREE)
@@ -270,7 +217,7 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
-	if (atomic_load(&h->stopping))
+	if (r->close || atomic_load(&h->stopping))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
 	ret = MHD_queue_response(r->conn, (unsigned int)status, resp);
@@ -296,11 +243,17 @@ respond_message(struct req *r, int status, const char *message)
 	return respond_json(r, status, api_json_message(message));
 }
 
-/* Answer from the store's result (or its absence, when abandoned). */
+/*
+ * Answer from the store's result, or without it when the request was given
+ * up (timed out, or abandoned at shutdown): then the store callback, when
+ * it comes, finds r->gave_up set and only drops its reference.
+ */
 static enum MHD_Result
 finish(struct req *r)
 {
+	struct http *h = r->l->h;
 	enum store_result res;
+	enum gave_up why;
 	const char *message;
 	uint64_t count;
 	bool done;
@@ -310,11 +263,19 @@ finish(struct req *r)
 	done = r->done;
 	res = r->res;
 	count = r->count;
+	if (!done && r->gave_up == GAVE_UP_NONE)
+		r->gave_up = GAVE_UP_SHUTDOWN;	/* abandoning: not suspended */
+	why = r->gave_up;
 	pthread_mutex_unlock(&r->mu);
 
-	if (!done)
+	if (!done) {
+		metrics_counter_add(h->m.gave_up[r->op]
+		    [why == GAVE_UP_TIMEOUT ? 0 : 1], 1);
 		return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    why == GAVE_UP_TIMEOUT ?
+		    "The counter store did not answer in time; retry later." :
 		    "The server is shutting down; retry later.");
+	}
 	status = api_store_status(res, &message);
 	if (r->d.action == API_READYZ) {
 		if (status != 200)
@@ -357,6 +318,8 @@ start_store(struct req *r, enum store_op op)
 	struct http *h = r->l->h;
 
 	r->started = true;
+	r->op = op;
+	r->store_ms = util_now_ms();
 	memcpy(r->results, h->m.store_ops[op], sizeof(r->results));
 	pthread_mutex_lock(&r->mu);
 	r->refs++;
@@ -473,6 +436,16 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		r = req_new(l, conn, method, url);
 		*con_cls = r;
 		decide(r, method, url);
+		if (r->d.action != API_HEALTHZ && r->d.action != API_METRICS &&
+		    http_conn_at_limit(conn)) {
+			/* Past max_connections the reserve is the probes'. */
+			metrics_counter_add(l->h->m.at_limit, 1);
+			r->close = true;
+			return respond_message(r,
+			    MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "The server is at its connection limit; retry "
+			    "later.");
+		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > l->h->max_body) {
@@ -499,6 +472,7 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if (r->status != 0)
 		return MHD_YES;
+	http_conn_received(conn);		/* the whole request is here */
 	if (r->too_large)
 		return respond_message(r, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "The request body is too large.");
@@ -516,15 +490,15 @@ http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct req *r = *con_cls;
 	double secs;
 
-	(void)conn;
 	(void)toe;
+	http_conn_idle(conn);		/* the next request's clock */
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
 	secs = elapsed(&r->start);
 	log_request(r->method, r->path, r->status, secs * 1e3, r->client);
 	if (r->status != 0)
-		count_request(&h->m, r->d.route, r->status, secs);
+		http_metrics_count(&h->m, r->d.route, r->status, secs);
 	metrics_counter_add(h->m.inflight, -1);
 
 	pthread_mutex_lock(&h->mu);
@@ -544,21 +518,88 @@ http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	req_unref(r);
 }
 
+/*
+ * Collect the suspended requests (a reference each) that match: all of
+ * them (before == 0) or those whose store operation started before
+ * before.  A new array of *n; under h->mu, so that none completes meanwhile.
+ */
+static struct req **
+collect_suspended(struct http *h, uint64_t before, size_t *n)
+{
+	struct req **list;
+
+	*n = 0;
+	pthread_mutex_lock(&h->mu);
+	list = xcalloc((size_t)h->inflight + 1, sizeof(*list));
+	for (struct req *r = h->reqs; r != NULL; r = r->next) {
+		pthread_mutex_lock(&r->mu);
+		if (r->suspended && (before == 0 || r->store_ms < before)) {
+			r->refs++;
+			list[(*n)++] = r;
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return list;
+}
+
+/*
+ * Resume each still suspended request of list without its result, marked
+ * why, and drop the references collect_suspended took.  Without h->mu
+ * held, as the store callback resumes.
+ */
+static void
+give_up(struct req **list, size_t n, enum gave_up why)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct req *r = list[i];
+
+		pthread_mutex_lock(&r->mu);
+		if (r->suspended) {
+			r->suspended = false;
+			r->gave_up = why;
+			MHD_resume_connection(r->conn);
+		}
+		pthread_mutex_unlock(&r->mu);
+		req_unref(r);
+	}
+	free(list);
+}
+
+void
+http_request_expire(struct http *h, uint64_t now_ms)
+{
+	struct req **list;
+	size_t n;
+
+	if (h->store_timeout_ms == 0 || now_ms <= h->store_timeout_ms)
+		return;
+	list = collect_suspended(h, now_ms - h->store_timeout_ms, &n);
+	give_up(list, n, GAVE_UP_TIMEOUT);
+}
+
+/* Wait until no request is in flight or deadline passes; under h->mu. */
+static void
+wait_idle(struct http *h, const struct timespec *deadline)
+{
+	while (h->inflight > 0)
+		if (pthread_cond_timedwait(&h->idle, &h->mu, deadline) ==
+		    ETIMEDOUT)
+			break;
+}
+
 int
 http_request_drain(struct http *h, int timeout_s)
 {
 	struct timespec deadline;
 	struct req **left;
-	size_t nleft = 0;
+	size_t nleft;
 	int abandoned;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_s > 0 ? timeout_s : 0;
 	pthread_mutex_lock(&h->mu);
-	while (h->inflight > 0)
-		if (pthread_cond_timedwait(&h->idle, &h->mu, &deadline) ==
-		    ETIMEDOUT)
-			break;
+	wait_idle(h, &deadline);
 	/*
 	 * Whatever is left is abandoned.  MHD cannot stop with suspended
 	 * connections, so resume them: each answers 503 and its store
@@ -566,29 +607,15 @@ http_request_drain(struct http *h, int timeout_s)
 	 */
 	atomic_store(&h->abandoning, true);
 	abandoned = h->inflight;
-	left = xcalloc((size_t)h->inflight + 1, sizeof(*left));
-	for (struct req *r = h->reqs; r != NULL; r = r->next) {
-		pthread_mutex_lock(&r->mu);
-		if (r->suspended) {
-			r->refs++;
-			left[nleft++] = r;
-		}
-		pthread_mutex_unlock(&r->mu);
-	}
 	pthread_mutex_unlock(&h->mu);
-	/* Resumed without h->mu held, as the store callback does. */
-	for (size_t i = 0; i < nleft; i++) {
-		struct req *r = left[i];
-
-		pthread_mutex_lock(&r->mu);
-		if (r->suspended) {
-			r->suspended = false;
-			MHD_resume_connection(r->conn);
-		}
-		pthread_mutex_unlock(&r->mu);
-		req_unref(r);
-	}
-	free(left);
+	left = collect_suspended(h, 0, &nleft);
+	give_up(left, nleft, GAVE_UP_SHUTDOWN);
+	/* The 503s go out on MHD's threads: let them, before it stops. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += ANSWER_WAIT_MS / 1000;
+	pthread_mutex_lock(&h->mu);
+	wait_idle(h, &deadline);
+	pthread_mutex_unlock(&h->mu);
 	if (abandoned > 0)
 		log_warnx("http: %d request(s) abandoned at shutdown",
 		    abandoned);

@@ -22,16 +22,16 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "http_metrics.h"
 #include "metrics.h"
 #include "store.h"
 
 #define HTTP_ADDR_MAX	(INET6_ADDRSTRLEN + 8)	/* "[v6]:port" */
-#define HTTP_STATUS_MIN	100
-#define HTTP_NSTATUS	500			/* 100..599 are counted */
 
 struct apikey_ring;
 struct guard;
 struct http;
+struct http_conn_table;
 struct req;
 
 struct listener {
@@ -39,21 +39,6 @@ struct listener {
 	struct MHD_Daemon	*daemon;
 	struct api_options	 opt;
 	char			 address[HTTP_ADDR_MAX];
-};
-
-/*
- * The request metrics' series, registered by http_request_metrics.  A
- * (route, status) series is registered on its first use and kept here, so
- * every later request is one relaxed atomic addition.
- */
-struct http_metrics {
-	struct metrics_family			*requests;
-	_Atomic(struct metrics_counter *)	 by_status[API_NROUTES]
-						    [HTTP_NSTATUS];
-	struct metrics_histogram		*duration[API_NROUTES];
-	struct metrics_counter			*inflight;
-	struct metrics_counter			*store_ops[STORE_NOPS]
-						    [STORE_NRESULTS];
 };
 
 struct http {
@@ -67,6 +52,15 @@ struct http {
 	struct listener	 main;
 	struct listener	 metrics;	/* daemon NULL if none */
 	struct http_metrics	 m;
+	struct http_conn_table	*conns;		/* deadlines, reserve */
+	uint64_t		 store_timeout_ms;
+
+	/* The sweeper thread (http.c): deadlines, every SWEEP_MS. */
+	pthread_t		 sweeper;
+	bool			 sweeper_started;
+	pthread_mutex_t		 sweep_mu;
+	pthread_cond_t		 sweep_cv;
+	bool			 sweep_stop;
 
 	pthread_mutex_t		 mu;		/* guards reqs, inflight */
 	pthread_cond_t		 idle;		/* inflight reached 0 */
@@ -77,9 +71,6 @@ struct http {
 	bool			 shut;
 	int			 abandoned;
 };
-
-/* Register the request metrics' families and series into *m. */
-void	http_request_metrics(struct http_metrics *m);
 
 /*
  * MHD's access handler and completed-notification; cls is the struct
@@ -96,11 +87,22 @@ void		http_request_completed(void *cls,
 		    enum MHD_RequestTerminationCode toe);
 
 /*
+ * Answer 503 (Retry-After) every request that has waited on the store for
+ * h->store_timeout_ms by now_ms (util_now_ms()): it is resumed without a
+ * result and its store callback, whenever it comes, only drops its
+ * reference.  Called by the sweeper thread.
+ */
+void	http_request_expire(struct http *h, uint64_t now_ms);
+
+/*
  * Wait up to timeout_s seconds for the in-flight requests to complete,
  * then abandon the rest: from now on nothing suspends, and every request
  * still suspended is resumed to answer 503 (its store callback, whenever
- * it comes, only drops its reference).  Call once, with the listeners
- * quiesced and before their daemons stop.  Returns the number abandoned.
+ * it comes, only drops its reference); then wait a little more (bounded)
+ * for those answers to go out, so that the daemons stop only after.  Call
+ * once, with the listeners quiesced and the store shut down (so nothing
+ * queued is sent after its client was answered), before the daemons stop.
+ * Returns the number abandoned.
  */
 int	http_request_drain(struct http *h, int timeout_s);
 

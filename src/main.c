@@ -30,6 +30,7 @@
 
 #include "apikey.h"
 #include "config.h"
+#include "healthcheck.h"
 #include "http.h"
 #include "keysource.h"
 #include "log.h"
@@ -148,6 +149,11 @@ main(int argc, char *argv[])
 	if (cfg.unknown_env[0] != '\0')
 		log_warnx("ignoring environment variables that are not "
 		    "settings: %s", cfg.unknown_env);
+	if (cfg.health_check) {
+		status = healthcheck_run(&cfg);
+		config_cleanup(&cfg);
+		return status;
+	}
 	if (check_only) {
 		puts("configuration OK");
 		config_cleanup(&cfg);

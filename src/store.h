@@ -17,6 +17,7 @@
 #ifndef VISITSD_STORE_H
 #define VISITSD_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,14 @@ typedef void store_get_fn(struct store *, const char *id, store_done_fn *done,
     void *arg);
 /* Readiness: STORE_OK when the backend can serve right now. */
 typedef void store_check_fn(struct store *, store_done_fn *done, void *arg);
+/*
+ * Give up the work not started yet: complete every increment queued but
+ * not yet sent (or not yet in a transaction) with STORE_UNAVAILABLE, now;
+ * what is already in flight completes later with its real result.  Called
+ * once, by store_shutdown, after which store.c refuses new operations
+ * itself, so a backend needs no flag of its own.
+ */
+typedef void store_shutdown_fn(struct store *);
 /* Complete every pending operation, then release everything. */
 typedef void store_free_fn(struct store *);
 
@@ -61,11 +70,18 @@ struct store_ops {
 	store_increment_fn	*increment;
 	store_get_fn		*get;
 	store_check_fn		*check;
+	store_shutdown_fn	*shutdown;
 	store_free_fn		*free;
 };
 
+/*
+ * A backend sets ops and leaves the rest zero (it is allocated zeroed):
+ * the rest is store.c's gate between the operations and store_shutdown.
+ */
 struct store {
 	const struct store_ops *ops;
+	atomic_bool		 stopped;	/* store_shutdown was called */
+	atomic_int		 entering;	/* operations inside a backend */
 };
 
 /*
@@ -78,6 +94,17 @@ void	store_increment(struct store *, const char *id, store_done_fn *done,
 void	store_get(struct store *, const char *id, store_done_fn *done,
 	    void *arg);
 void	store_check(struct store *, store_done_fn *done, void *arg);
+
+/*
+ * Stop taking work, for a graceful shutdown: from now on every operation
+ * completes at once with STORE_UNAVAILABLE, without reaching the backend;
+ * every increment the backend has queued but not sent completes now with
+ * STORE_UNAVAILABLE (so nothing is sent for a client that will be told
+ * 503); operations already in flight complete later with their real
+ * result.  Waits for operations being submitted by other threads to be
+ * handed over first.  Idempotent; store_free is still needed.
+ */
+void	store_shutdown(struct store *);
 
 /* Accepts NULL.  Pending operations complete before it returns. */
 void	store_free(struct store *);

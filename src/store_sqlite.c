@@ -417,6 +417,29 @@ sqlite_check(struct store *base, store_done_fn *done, void *arg)
 	done(arg, read_count((struct store_sqlite *)base, "", &count), 0);
 }
 
+/*
+ * Shutdown: the increments still queued have not begun a transaction, so
+ * they fail now, unapplied; the batch the writer is committing finishes
+ * with its real result.  store.c sends nothing more after this.
+ */
+static void
+sqlite_shutdown(struct store *base)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	struct op *op, *next;
+
+	pthread_mutex_lock(&s->qlock);
+	op = s->head;
+	s->head = NULL;
+	s->tailp = &s->head;
+	pthread_mutex_unlock(&s->qlock);
+	for (; op != NULL; op = next) {
+		next = op->next;
+		op->done(op->arg, STORE_UNAVAILABLE, 0);
+		free(op);
+	}
+}
+
 static void
 sqlite_free(struct store *base)
 {
@@ -449,6 +472,7 @@ static const struct store_ops sqlite_ops = {
 	.increment = sqlite_increment,
 	.get = sqlite_get,
 	.check = sqlite_check,
+	.shutdown = sqlite_shutdown,
 	.free = sqlite_free,
 };
 

@@ -173,6 +173,31 @@ START_TEST(max_attempts_default_3_and_refuses_out_of_range)
 }
 END_TEST
 
+START_TEST(throttle_reason_is_the_first_throttling_reason)
+{
+	const char *b1 = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+	    "ProvisionedThroughputExceededException\",\"message\":\"x\","
+	    "\"ThrottlingReasons\":[{\"reason\":"
+	    "\"TableWriteKeyRangeThroughputExceeded\",\"resource\":"
+	    "\"arn:aws:dynamodb:us-east-1:1:table/visits\"},{\"reason\":"
+	    "\"TableWriteAccountLimitExceeded\"}]}";
+	const char *b2 = "{\"__type\":\"ThrottlingException\"}";
+	const char *b3 = "{\"ThrottlingReasons\":[{\"reason\":7}]}";
+	char r[64];
+
+	retry_throttle_reason(b1, strlen(b1), r, sizeof(r));
+	ck_assert_str_eq(r, "TableWriteKeyRangeThroughputExceeded");
+	retry_throttle_reason(b2, strlen(b2), r, sizeof(r));
+	ck_assert_str_eq(r, "");
+	retry_throttle_reason(b3, strlen(b3), r, sizeof(r));
+	ck_assert_str_eq(r, "");
+	retry_throttle_reason("not json", 8, r, sizeof(r));
+	ck_assert_str_eq(r, "");
+	retry_throttle_reason(NULL, 0, r, sizeof(r));
+	ck_assert_str_eq(r, "");
+}
+END_TEST
+
 Suite *suite_aws_retry(void)
 {
 	Suite *s = suite_create("aws_retry");
@@ -181,6 +206,7 @@ Suite *suite_aws_retry(void)
 	tcase_add_test(tc, non_idempotent_retried_only_when_not_applied);
 	tcase_add_test(tc, idempotent_retried_on_any_transient_error);
 	tcase_add_test(tc, error_type_drops_namespace_and_non_json_is_empty);
+	tcase_add_test(tc, throttle_reason_is_the_first_throttling_reason);
 	tcase_add_test(tc, backoff_is_full_jitter_doubling_to_20s);
 	tcase_add_test(tc, quota_runs_out_and_successes_refill_it);
 	tcase_add_test(tc, http_date_accepts_only_imf_fixdate);

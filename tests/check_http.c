@@ -615,6 +615,52 @@ START_TEST(shutdown_abandons_after_timeout)
 }
 END_TEST
 
+/*
+ * A request held by the store past store_timeout is answered 503 without
+ * a count; the callback that comes later is harmless, and the server goes
+ * on serving.
+ */
+START_TEST(store_timeout_answers_503_and_the_late_callback_is_harmless)
+{
+	struct reply r;
+
+	config_fixture_set(&cfg, "store_timeout", "1", NULL);
+	tstore_mode(T_HOLD, STORE_OK);
+	server_start();
+	fetch("POST", "/api/visits/slow", k1, &r);
+	ck_assert_int_eq(r.status, 503);
+	assert_header(&r, "Retry-After", "1");
+	ck_assert_ptr_nonnull(strstr(r.body, "did not answer in time"));
+	tstore_mode(T_LATER, STORE_OK);	/* the held callback fires now */
+	fetch("POST", "/api/visits/slow", k1, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "{\"user\":\"slow\",\"visits\":2}");
+}
+END_TEST
+
+/*
+ * Shutdown stops the store first: what it had queued fails at once, so
+ * the waiting client gets 503 long before the drain's timeout, and
+ * nothing is abandoned.
+ */
+START_TEST(shutdown_fails_queued_increments_at_once)
+{
+	struct client c;
+
+	ts->drop_on_shutdown = true;
+	tstore_mode(T_HOLD, STORE_OK);
+	server_start();
+	ck_assert_int_eq(pthread_create(&c.thread, NULL, client_post, &c), 0);
+	tstore_wait_queued(1);
+	ck_assert_int_eq(http_shutdown(srv, 3600), 0);
+	pthread_join(c.thread, NULL);
+	ck_assert(!c.r.failed);
+	ck_assert_int_eq(c.r.status, 503);
+	assert_header(&c.r, "Retry-After", "1");
+	ck_assert_int_eq(ts->shutdowns, 1);
+}
+END_TEST
+
 Suite *suite_http(void)
 {
 	Suite *s = suite_create("http");
@@ -642,6 +688,8 @@ Suite *suite_http(void)
 	tcase_add_test(tc, bound_address_and_listen_errors_are_reported);
 	tcase_add_test(tc, shutdown_waits_for_suspended);
 	tcase_add_test(tc, shutdown_abandons_after_timeout);
+	tcase_add_test(tc, store_timeout_answers_503_and_the_late_callback_is_harmless);
+	tcase_add_test(tc, shutdown_fails_queued_increments_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -278,6 +278,49 @@ START_TEST(free_completes_pending_operations)
 }
 END_TEST
 
+/*
+ * Shutdown: each pending increment completes once, applied (OK, with a
+ * distinct count) or not (UNAVAILABLE), and a later operation is refused
+ * at once without reaching the backend.
+ */
+START_TEST(shutdown_fails_unsent_and_refuses_new_work)
+{
+	static struct waiter w[PENDING];
+	static unsigned char seen[PENDING + 1];
+	struct waiter late;
+	struct fx f;
+
+	fx_open(&f, _i);
+	for (int i = 0; i < PENDING; i++) {
+		waiter_init(&w[i]);
+		store_increment(f.store, "frank", waiter_done, &w[i]);
+	}
+	store_shutdown(f.store);
+	store_shutdown(f.store);
+	waiter_init(&late);
+	store_increment(f.store, "frank", waiter_done, &late);
+	ck_assert_int_eq(waiter_calls(&late), 1);	/* inline */
+	ck_assert_int_eq(late.res, STORE_UNAVAILABLE);
+	store_free(f.store);
+	f.store = NULL;
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < PENDING; i++) {
+		ck_assert_int_eq(w[i].calls, 1);
+		ck_assert_msg(w[i].res == STORE_OK ||
+		    w[i].res == STORE_UNAVAILABLE, "%s: %s", f.backend->name,
+		    store_result_str(w[i].res));
+		if (w[i].res == STORE_OK) {
+			ck_assert_uint_le(w[i].count, PENDING);
+			ck_assert(!seen[w[i].count]);
+			seen[w[i].count] = 1;
+		}
+		waiter_destroy(&w[i]);
+	}
+	waiter_destroy(&late);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(fresh_store_is_ready)
 {
 	struct waiter w;
@@ -376,6 +419,8 @@ Suite *suite_store(void)
 		tcase_add_loop_test(tc, callback_called_exactly_once, i, i + 1);
 		tcase_add_loop_test(tc, free_completes_pending_operations, i,
 		    i + 1);
+		tcase_add_loop_test(tc, shutdown_fails_unsent_and_refuses_new_work,
+		    i, i + 1);
 		tcase_add_loop_test(tc, fresh_store_is_ready, i, i + 1);
 		tcase_add_loop_test(tc, name_is_the_backends, i, i + 1);
 		suite_add_tcase(s, tc);

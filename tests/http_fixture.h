@@ -61,6 +61,10 @@ struct tstore {
 	struct pending		 q[TSTORE_PENDING];
 	size_t			 nq;
 	size_t			 queued_total;
+	/* store_shutdown: the held operations are "queued, not sent" and
+	   fail now (true), or "in flight" and complete later (false). */
+	bool			 drop_on_shutdown;
+	int			 shutdowns;
 };
 
 static struct tstore *ts;
@@ -152,6 +156,26 @@ t_worker(void *arg)
 	return NULL;
 }
 
+/* The shutdown op: counted; fails the held operations if asked to. */
+static void
+t_shutdown(struct store *st)
+{
+	struct tstore *s = (struct tstore *)st;
+	struct pending q[TSTORE_PENDING];
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->mu);
+	s->shutdowns++;
+	if (s->drop_on_shutdown) {
+		n = s->nq;
+		memcpy(q, s->q, n * sizeof(q[0]));
+		s->nq = 0;
+	}
+	pthread_mutex_unlock(&s->mu);
+	for (size_t i = 0; i < n; i++)
+		q[i].done(q[i].arg, STORE_UNAVAILABLE, 0);
+}
+
 /* Completes every pending operation (store contract), then frees. */
 static void
 t_free(struct store *st)
@@ -174,6 +198,7 @@ static const struct store_ops tstore_ops = {
 	.increment = t_increment,
 	.get = t_get,
 	.check = t_check,
+	.shutdown = t_shutdown,
 	.free = t_free,
 };
 

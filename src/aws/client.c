@@ -57,6 +57,8 @@ struct xfer {
 	int		 attempt;	/* attempts started */
 	int		 retry_cost;	/* quota tokens its retries took */
 	bool		 throttled;	/* last retry was for throttling */
+	int		 throttles;	/* attempts answered "throttled" */
+	char		 throttle_reason[64];	/* the last one's reason */
 	uint64_t	 due_ms;	/* when a delayed retry may start */
 	/* Per attempt: */
 	struct client_easy e;		/* the transfer */
@@ -151,6 +153,8 @@ finish(struct xfer *x, enum client_outcome outcome, const char *why)
 	r.error_type = x->error_type;
 	r.error_message = why != NULL ? why : x->error_message;
 	r.attempts = x->attempt;
+	r.throttles = x->throttles;
+	r.throttle_reason = x->throttle_reason;
 	x->done(x->arg, &r);
 	xfer_free(x);
 }
@@ -286,8 +290,12 @@ attempt_done(struct client *c, struct xfer *x, CURLcode rc)
 		    " (after the request was sent)" : " (before sending)");
 	v = retry_classify(t, x->status, x->error_type, x->error_message,
 	    x->op->idempotent);
-	if (v == RETRY_VERDICT_RETRY_THROTTLE)
+	if (v == RETRY_VERDICT_RETRY_THROTTLE) {
 		metrics_counter_add(x->op->throttles, 1);
+		x->throttles++;
+		retry_throttle_reason(x->e.answer.data, x->e.answer.len,
+		    x->throttle_reason, sizeof(x->throttle_reason));
+	}
 	if (v == RETRY_VERDICT_RETRY_SKEW)
 		learn_skew(x);
 	switch (v) {

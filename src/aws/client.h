@@ -53,6 +53,9 @@ struct client_response {
 	const char	*error_type;	/* "ThrottlingException", or "" */
 	const char	*error_message;	/* AWS's message or libcurl's, or "" */
 	int		 attempts;	/* attempts made, >= 1 unless never sent */
+	int		 throttles;	/* attempts answered "throttled" */
+	const char	*throttle_reason; /* the last one's ThrottlingReasons
+					   reason (retry_throttle_reason), or "" */
 };
 
 /* Completion, called exactly once per request on the client thread. */

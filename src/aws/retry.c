@@ -206,6 +206,25 @@ retry_error_parse(const char *body, size_t len, char *type, size_t typelen,
 	json_decref(root);
 }
 
+void
+retry_throttle_reason(const char *body, size_t len, char *reason,
+    size_t reasonlen)
+{
+	json_t *root, *list, *first, *r;
+
+	copy_str(reason, reasonlen, "");
+	if (body == NULL || len == 0)
+		return;
+	root = json_loadb(body, len, 0, NULL);
+	list = json_is_object(root) ?
+	    json_object_get(root, "ThrottlingReasons") : NULL;
+	first = json_is_array(list) ? json_array_get(list, 0) : NULL;
+	r = json_is_object(first) ? json_object_get(first, "reason") : NULL;
+	if (json_is_string(r))
+		copy_str(reason, reasonlen, json_string_value(r));
+	json_decref(root);
+}
+
 /* Read exactly n digits at *p into *out; advances *p. */
 static int
 digits(const char **p, int n, int *out)

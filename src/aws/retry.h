@@ -23,6 +23,15 @@
 void	retry_error_parse(const char *body, size_t len, char *type,
 	    size_t typelen, char *msg, size_t msglen);
 
+/*
+ * The first entry of a throttling answer's ThrottlingReasons list (DynamoDB:
+ * {"ThrottlingReasons":[{"reason":"TableWriteKeyRangeThroughputExceeded",
+ * "resource":"arn:..."}]}) into reason; "" when absent or not JSON.  Never
+ * fails.
+ */
+void	retry_throttle_reason(const char *body, size_t len, char *reason,
+	    size_t reasonlen);
+
 /* What happened on the wire during one attempt. */
 enum retry_transport {
 	RETRY_TRANSPORT_ANSWERED,	/* a complete HTTP answer arrived */

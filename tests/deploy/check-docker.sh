@@ -10,7 +10,9 @@
 #     mirror (debian-base.sh), build the Dockerfile with --network host.
 #  3. Check the image metadata, run it read-only on a named volume as the
 #     image's own user, and drive it over HTTP: POST, GET, 403 without key,
-#     /healthz, /readyz, the HEALTHCHECK turning "healthy", a non-root uid;
+#     /healthz, /readyz, the HEALTHCHECK (visitsd --health-check) turning
+#     "healthy", a non-root uid; the size (printed, at most 40 MB) and that
+#     the image holds no shell and no package manager;
 #     `docker stop` (SIGTERM) exits 0; a restart keeps the count.
 #  4. Run the image on DynamoDB and SSM against the AWS test peer
 #     (check-docker-aws.sh).
@@ -85,8 +87,28 @@ inspect '{{json .Config.ExposedPorts}}' | grep -q '"8080/tcp"' ||
     fail "image does not EXPOSE 8080"
 inspect '{{json .Config.Entrypoint}}' | grep -q '^\["/' ||
     fail "ENTRYPOINT is not exec form"
-inspect '{{json .Config.Healthcheck}}' | grep -q healthcheck ||
-    fail "image has no HEALTHCHECK"
+inspect '{{json .Config.Healthcheck}}' | grep -q '"/usr/local/sbin/visitsd","--health-check"' ||
+    fail "image HEALTHCHECK is not visitsd --health-check"
+
+# A small image: the binary, its libraries, the CA bundle, passwd/group;
+# no shell, no package manager.  Listed from the exported file system.
+size=$(inspect '{{.Size}}')
+log "image size $(awk -v s="$size" 'BEGIN { printf "%.1f MB", s / 1e6 }') ($size bytes)"
+[ "$size" -le 40000000 ] || fail "image is $size bytes, over 40 MB"
+$docker create --name "$name-ls" "$image" >/dev/null
+files=$($docker export "$name-ls" | tar -t)
+$docker rm "$name-ls" >/dev/null
+for f in bin/sh bin/bash usr/bin/sh usr/bin/apt usr/bin/apt-get usr/bin/dpkg \
+    usr/bin/curl; do
+	! echo "$files" | grep -qx "$f" || fail "the image holds $f"
+done
+for f in usr/local/sbin/visitsd etc/ssl/certs/ca-certificates.crt etc/passwd \
+    etc/group; do
+	echo "$files" | grep -qx "$f" || fail "the image lacks $f"
+done
+$docker run --rm --entrypoint /bin/sh "$image" -c true >/dev/null 2>&1 &&
+    fail "a shell runs in the image"
+log "no shell, no package manager: $(echo "$files" | grep -vc '/$') files"
 
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 base=http://127.0.0.1:$port
@@ -165,7 +187,7 @@ $docker stop -t 20 "$name" >/dev/null
 [ -z "${VISITSD_DEB_DIR:-}" ] || "$here/check-deb.sh" "$VISITSD_DEB_DIR" "$cache"
 # deploy/compose.yaml with this image, on SQLite and on dynalite.
 "$here/check-compose.sh" "$image" "$cache"
-log "image size $(inspect '{{.Size}}' | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+log "image size $(inspect '{{.Size}}' | awk '{ printf "%.1f MB", $1 / 1e6 }')"
 # Earlier builds' images: their layers would pile up in the vfs data root.
 $docker image prune -f >/dev/null
 log "ok"

@@ -204,6 +204,34 @@ test('the template creates what issue 4 asks for', () => {
 	assert.ok(params.includes('ApiKeyParameterName'));
 });
 
+test('the service autoscales: a scalable target, target tracking, at least 2 tasks', () => {
+	const t = loadTemplate();
+	const byType = (type) => Object.entries(t.Resources)
+		.filter(([, r]) => r.Type === type);
+	const targets = byType('AWS::ApplicationAutoScaling::ScalableTarget');
+	assert.equal(targets.length, 1);
+	const [name, target] = targets[0];
+	assert.equal(target.Properties.ServiceNamespace, 'ecs');
+	assert.equal(target.Properties.ScalableDimension, 'ecs:service:DesiredCount');
+	assert.deepEqual(target.Properties.MinCapacity, { Ref: 'MinTasks' });
+	assert.ok(t.Parameters.MinTasks.MinValue >= 2 && t.Parameters.MinTasks.Default >= 2,
+	    'two tasks, one per Availability Zone, at least');
+	assert.ok(JSON.stringify(target.Properties.ResourceId).includes('"Service","Name"'),
+	    'the scalable target is the ECS service');
+	const policies = byType('AWS::ApplicationAutoScaling::ScalingPolicy');
+	const metrics = policies.map(([, p]) => {
+		assert.equal(p.Properties.PolicyType, 'TargetTrackingScaling');
+		assert.deepEqual(p.Properties.ScalingTargetId, { Ref: name });
+		return p.Properties.TargetTrackingScalingPolicyConfiguration
+			.PredefinedMetricSpecification.PredefinedMetricType;
+	});
+	assert.deepEqual(metrics.sort(), ['ALBRequestCountPerTarget',
+		'ECSServiceAverageCPUUtilization']);
+	// Two Availability Zones: the subnets feed both the service and the ALB.
+	assert.deepEqual(t.Resources.Service.Properties.NetworkConfiguration
+		.AwsvpcConfiguration.Subnets, { Ref: 'SubnetIds' });
+});
+
 test('every reference names a parameter, resource, attribute or condition',
     () => {
 	const t = loadTemplate();

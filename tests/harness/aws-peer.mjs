@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import dynalite from 'dynalite';
 import { crc32 } from './crc32.mjs';
 import { verifySigV4 } from './sigv4-verify.mjs';
+import { createKeyBudget } from './key-budget.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -311,6 +312,13 @@ async function handleAws(req, res, url, body) {
       });
   }
 
+  const overBudget = service === 'dynamodb' ? keyBudget.check(op, body) : null;
+  if (overBudget) {
+    bump(c.status, 400);
+    log(op, 'key budget: throttled');
+    return sendAws(res, service, 400, overBudget);
+  }
+
   let answer;
   if (service === 'ssm') {
     if (op !== 'GetParameter') {
@@ -424,6 +432,7 @@ async function handleImds(req, res, url) {
 
 // ---------------------------------------------------------------- control API
 let info;
+const keyBudget = createKeyBudget({ region: REGION });
 
 async function handleControl(req, res, url, body) {
   let input = {};
@@ -431,6 +440,10 @@ async function handleControl(req, res, url, body) {
     try { input = JSON.parse(body.toString()); } catch { return send(res, 400, { error: 'body is not JSON' }); }
   }
   const route = `${req.method} ${url.pathname.slice('/__harness'.length)}`;
+  if (url.pathname.startsWith('/__harness/key-budget')) {
+    return keyBudget.control(req.method, url.pathname.slice('/__harness'.length), input,
+      (status, json) => send(res, status, json));
+  }
   switch (route) {
     case 'GET /info':
       return send(res, 200, info);

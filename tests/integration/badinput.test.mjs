@@ -326,8 +326,13 @@ async function run(t, rawBytes) {
   const seed = process.env.BADINPUT_SEED ? Number(process.env.BADINPUT_SEED) : (Date.now() ^ (process.pid << 8)) >>> 0;
   const tag = `seed ${seed} (replay: BADINPUT_SEED=${seed})`;
   // One client address sends everything: no rate limit (issue 9 part A),
-  // or the final normal request could be refused.
-  const d = startRawDaemon({ VISITSD_MAX_BODY: '1024', VISITSD_CONNECTION_TIMEOUT: '2', VISITSD_RATE_LIMIT: '0' });
+  // or the final normal request could be refused; no per-address cap
+  // (part B), or its unfinished requests, held up to the deadline, would
+  // have the later connections refused.
+  const d = startRawDaemon({
+    VISITSD_MAX_BODY: '1024', VISITSD_CONNECTION_TIMEOUT: '2', VISITSD_RATE_LIMIT: '0',
+    VISITSD_MAX_CONNECTIONS_PER_CLIENT: '0',
+  });
   t.after(() => d.stop());
   const port = await d.ready;
   const next = generator(seed, rawBytes);

@@ -137,3 +137,26 @@ test('a listen address in use is a startup error (exit 1) naming that address', 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--health-check: exit 0 while /healthz answers 200, 1 once nothing listens', async () => {
+  const { startDaemon, TEST_KEY } = await import('./lib/daemon.mjs');
+  const { spawn } = await import('node:child_process');
+  const d = await startDaemon();
+  const port = d.address.slice(d.address.lastIndexOf(':') + 1);
+  const check = (listen) => new Promise((resolve) => {
+    const p = spawn(BIN, ['--health-check'], {
+      env: { PATH: process.env.PATH, VISITSD_API_KEY: TEST_KEY, VISITSD_LISTEN: listen },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    p.stderr.on('data', (c) => { err += c; });
+    p.on('close', (code) => resolve({ code, err }));
+  });
+  // A wildcard listen address is reached on loopback.
+  assert.equal((await check(`0.0.0.0:${port}`)).code, 0);
+  assert.equal((await check(`127.0.0.1:${port}`)).code, 0);
+  await d.stop();
+  const after = await check(`127.0.0.1:${port}`);
+  assert.equal(after.code, 1);
+  assert.match(after.err, /health-check: 127\.0\.0\.1:\d+: Connection refused/);
+});

@@ -70,9 +70,10 @@ test('a burst of 1,000 POSTs: 429 past the burst, with the fields, and nothing p
   assert.equal(ok.length + limited.length, 1000, `statuses: ${[...new Set(answers.map((a) => a.status))]}`);
   // The burst, plus what the bucket refilled while the test ran.
   const bound = burst + Math.ceil(rate * seconds) + 1;
+  // The first burst requests to arrive all pass; 20 in flight may arrive
+  // in another order than they were issued, so count rather than index.
   assert.ok(ok.length >= burst, `${ok.length} answered 200`);
   assert.ok(ok.length <= bound, `${ok.length} answered 200 in ${seconds.toFixed(2)} s; at most ${bound}`);
-  for (const a of answers.slice(0, burst)) assert.equal(a.status, 200);
 
   for (const a of limited) {
     assert.deepEqual(JSON.parse(a.body), { message: 'Too Many Requests' });

@@ -75,6 +75,9 @@ export function startDaemon({ env = {}, args = [], timeoutMs = 15000 } = {}) {
     VISITSD_SQLITE_PATH: join(dir, 'visits.db'),
     VISITSD_API_KEY: TEST_KEY,
     VISITSD_RATE_LIMIT: '0',
+    // The tests play many clients from 127.0.0.1, as a proxy would: no
+    // per-address cap (abuse.test.mjs tests the default one).
+    VISITSD_MAX_CONNECTIONS_PER_CLIENT: 0,
   };
   const merged = { ...defaults, ...env };
   const proc = spawn(binary(), args, {
