@@ -18,7 +18,11 @@ RUN apt-get update \
 WORKDIR /src
 COPY Makefile ./
 COPY src ./src
-RUN make CI=true build/visitsd && strip build/visitsd
+COPY tests/deploy/check-hardening.sh ./
+# The Makefile's hardening flags (PIE, full RELRO, stack protector,
+# FORTIFY) apply to this build too; the check fails the image without them.
+RUN make CI=true build/visitsd && strip build/visitsd \
+ && ./check-hardening.sh build/visitsd
 
 # The runtime tree, assembled in the build stage: the binary, exactly the
 # shared libraries it links (ldd, with the dynamic loader), the CA bundle,

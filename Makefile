@@ -19,9 +19,19 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
+# Hardening, kept whatever CFLAGS/LDFLAGS say (tests/deploy/check-hardening.sh
+# checks the binary): stack protector, PIE, full RELRO with immediate
+# binding, and _FORTIFY_SOURCE -- which needs optimisation, so a -O0 build
+# drops it, as do the sanitizer builds (HARDEN_FORTIFY= below): ASan
+# intercepts the same functions.
+HARDEN_FORTIFY ?= $(if $(filter -O0,$(CFLAGS)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+HARDEN_CFLAGS  = -fstack-protector-strong -fPIE $(HARDEN_FORTIFY)
+HARDEN_LDFLAGS = -pie -Wl,-z,relro,-z,now
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DVISITSD_VERSION='"$(VERSION)"' \
-             -Isrc $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+             -Isrc $(WARN) $(CFLAGS) $(HARDEN_CFLAGS) \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
              -pthread -MMD -MP
+ALL_LDFLAGS = $(HARDEN_LDFLAGS) $(LDFLAGS)
 LIBS      = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread
 
 # Every module in src/ goes into the daemon and the unit-test binary; only
@@ -41,10 +51,10 @@ SIGV4_SUITE ?= $(abspath tests/data/aws-sigv4)
 all: $(BUILD)/visitsd
 
 $(BUILD)/visitsd: $(BUILD)/src/main.o $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/check_visitsd: $(TEST_OBJS) $(OBJS)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(shell pkg-config --libs check)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -154,6 +164,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DOCDIR)
 
 check-deploy: $(BUILD)/visitsd node-deps
+	tests/deploy/check-hardening.sh $(BUILD)/visitsd
 	tests/deploy/check-install.sh "$(MAKE)" BUILD=$(BUILD)
 	tests/deploy/check-systemd.sh "$(MAKE)" BUILD=$(BUILD)
 	promtool=$$(scripts/promtool.sh $(BUILD)/tools) && \
@@ -235,7 +246,7 @@ check-asan: node-deps
 	ASAN_OPTIONS=detect_leaks=1:log_path=$$r/asan \
 	UBSAN_OPTIONS=print_stacktrace=1:log_path=$$r/ubsan \
 	$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) CFLAGS='$(SAN_FLAGS)' \
-	    LDFLAGS='-fsanitize=address,undefined' check-unit check-integration; \
+	    HARDEN_FORTIFY= LDFLAGS='-fsanitize=address,undefined' check-unit check-integration; \
 	rc=$$?; \
 	if [ -n "$$(ls $$r)" ]; then cat $$r/*; echo "check-asan: sanitizer reports in $$r" >&2; exit 1; fi; \
 	exit $$rc
@@ -243,7 +254,7 @@ check-asan: node-deps
 fuzz:
 	@scripts/deps.sh fuzz
 	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
-	    CFLAGS='$(SAN_FLAGS) -fsanitize=fuzzer-no-link' fuzz-build
+	    HARDEN_FORTIFY= CFLAGS='$(SAN_FLAGS) -fsanitize=fuzzer-no-link' fuzz-build
 	@for n in $(FUZZ_NAMES); do \
 	    d=tests/fuzz/$$n.dict; [ -f $$d ] || d=tests/fuzz/aws_json.dict; \
 	    mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
@@ -257,6 +268,6 @@ fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 .SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(OBJS)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
 -include $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.d)

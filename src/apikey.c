@@ -134,7 +134,8 @@ apikey_ring_check(struct apikey_ring *kr, const char *candidate, size_t len)
 	unsigned char d[SHA256_DIGEST_LENGTH];
 	int match = 0;
 
-	if (candidate == NULL)
+	/* No key holds a NUL: a candidate with one never matches. */
+	if (candidate == NULL || memchr(candidate, '\0', len) != NULL)
 		return false;
 	digest(candidate, len, d);
 	pthread_rwlock_rdlock(&kr->lock);

@@ -40,6 +40,7 @@ void			 apikey_ring_replace(struct apikey_ring *,
 bool			 apikey_ring_loaded(struct apikey_ring *);
 /*
  * Does candidate (len bytes, borrowed, may be NULL) equal a current key?
+ * A candidate holding a NUL within its len bytes never does.
  * The time taken depends neither on the candidate's content nor on which
  * key matches (digests compared with CRYPTO_memcmp, all of them).
  */

@@ -26,6 +26,7 @@
 #include <ini.h>
 
 #include "apikey.h"
+#include "aws/endpoint.h"
 #include "config.h"
 #include "config_args.h"
 #include "config_table.h"
@@ -430,6 +431,28 @@ validate_listeners(const struct config *cfg, char *err, size_t errlen)
 	return -1;
 }
 
+/* The AWS endpoints of the services in use: plain http only to loopback. */
+static int
+validate_endpoints(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *used[2];
+	char why[256];
+	size_t n = 0;
+
+	if (strcmp(cfg->store, "dynamodb") == 0)
+		used[n++] = "dynamodb";
+	if (cfg->api_key_parameter[0] != '\0')
+		used[n++] = "ssm";
+	for (size_t i = 0; i < n; i++)
+		if (endpoint_check(used[i], cfg->allow_http_endpoint, why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s; use https, or set "
+			    "VISITSD_ALLOW_HTTP_ENDPOINT=true", why);
+			return -1;
+		}
+	return 0;
+}
+
 /* A header value we compare in constant time: length and bytes, never
  * the value itself in the message. */
 static int
@@ -523,6 +546,8 @@ config_validate(const struct config *cfg, char *err, size_t errlen)
 		    cfg->aws_connect_timeout_ms, cfg->aws_request_timeout_ms);
 		return -1;
 	}
+	if (validate_endpoints(cfg, err, errlen) == -1)
+		return -1;
 	return 0;
 }
 

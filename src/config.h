@@ -43,6 +43,8 @@ struct config {
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */
+	bool	 metrics_public;	/* VISITSD_METRICS_PUBLIC: /metrics on
+					   the main listener too */
 	char	*trusted_proxies;	/* VISITSD_TRUSTED_PROXIES, CIDR list */
 	char	*client_address_header;	/* VISITSD_CLIENT_ADDRESS_HEADER */
 	/* [auth] */
@@ -74,6 +76,8 @@ struct config {
 	int	 aws_connect_timeout_ms;	/* VISITSD_AWS_CONNECT_TIMEOUT_MS */
 	int	 aws_request_timeout_ms;	/* VISITSD_AWS_REQUEST_TIMEOUT_MS */
 	int	 ssm_startup_timeout;	/* VISITSD_SSM_STARTUP_TIMEOUT, s */
+	bool	 allow_http_endpoint;	/* VISITSD_ALLOW_HTTP_ENDPOINT: plain
+					   http beyond loopback */
 
 	/* Not a setting: --health-check asks the running daemon, then exits. */
 	bool	 health_check;

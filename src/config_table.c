@@ -53,8 +53,13 @@ const struct setting config_table_settings[] = {
 	    "or empty means every IPv4 address. Port 0 picks a free port; "
 	    "the startup line says which."),
 	STR("server", metrics_listen, "", check_listen,
-	    "Separate address for /metrics (host:port); empty serves "
-	    "/metrics on the main listener."),
+	    "Separate address for /metrics and /healthz (host:port), e.g. "
+	    "127.0.0.1:9100; empty: no metrics listener."),
+	{ "metrics_public", "server", T_BOOL, F(metrics_public), "false",
+	    0, 0, NULL, NULL, NULL,
+	    "Also serve /metrics on the main listener. Off: /metrics is "
+	    "only on metrics_listen, since it tells anyone the version, "
+	    "store, traffic and AWS error counts." },
 	INT("server", threads, 4, 2, 64,
 	    "HTTP worker threads (libmicrohttpd thread pool, epoll)."),
 	INT("server", max_connections, 1024, 1, 65536,
@@ -155,6 +160,12 @@ const struct setting config_table_settings[] = {
 	    "Milliseconds to connect to an AWS endpoint."),
 	INT("aws", aws_request_timeout_ms, 3000, 100, 300000,
 	    "Milliseconds for a whole AWS request, connection included."),
+	{ "allow_http_endpoint", "aws", T_BOOL, F(allow_http_endpoint),
+	    "false", 0, 0, NULL, NULL, NULL,
+	    "Allow AWS_ENDPOINT_URL* to be plain http to a host that is not "
+	    "loopback (127.0.0.0/8, ::1, localhost). Off: such an endpoint "
+	    "is a configuration error, since keys and counts would cross "
+	    "the network in cleartext." },
 	INT("aws", ssm_startup_timeout, 60, 0, 3600,
 	    "Seconds startup keeps retrying to read api_key_parameter "
 	    "before it gives up."),

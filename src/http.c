@@ -4,8 +4,10 @@
  * One MHD daemon per listener, each an epoll thread pool (cfg->threads,
  * at least two: a single epoll thread stalls at a few hundred concurrent
  * connections); a separate metrics listener, when configured, serves only
- * /metrics and /healthz.  Every request is http_request.c's, from MHD's
- * first call to the completed-notification.
+ * /metrics and /healthz.  The main listener serves /metrics only when
+ * metrics_public says so; /readyz stays there for load balancers.  Every
+ * request is http_request.c's, from MHD's first call to the
+ * completed-notification.
  *
  * Slow clients: MHD caps the connections per client address
  * (max_connections_per_client, counted across the pool) and in all
@@ -279,7 +281,8 @@ http_new(const struct config *cfg, struct store *store,
 	h->main.h = h;
 	h->main.opt.get_increments = cfg->get_increments;
 	h->main.opt.auth_none = h->auth_none;
-	h->main.opt.metrics_here = !split;
+	/* /metrics tells anyone the version and the traffic: opt in. */
+	h->main.opt.metrics_here = cfg->metrics_public;
 	if (listener_start(&h->main, cfg->listen, MHD_ALLOW_SUSPEND_RESUME,
 	    (unsigned int)(cfg->threads >= 2 ? cfg->threads : 2), cfg, err,
 	    errlen) == -1)

@@ -115,17 +115,6 @@ elapsed(const struct timespec *since)
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-/* Copy for the log: bounded, printable ASCII only. */
-static void
-copy_printable(char *dst, size_t dstlen, const char *src)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < dstlen && src[i] != '\0'; i++)
-		dst[i] = src[i] > ' ' && src[i] < 0x7f ? src[i] : '?';
-	dst[i] = '\0';
-}
-
 static void
 req_free(struct req *r)
 {
@@ -159,8 +148,9 @@ req_new(struct listener *l, struct MHD_Connection *conn, const char *method,
 	r->conn = conn;
 	r->refs = 1;
 	pthread_mutex_init(&r->mu, NULL);
-	copy_printable(r->method, sizeof(r->method), method);
-	copy_printable(r->path, sizeof(r->path), url);
+	/* Bounded copies for the log line; log.c escapes every byte. */
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	snprintf(r->path, sizeof(r->path), "%s", url);
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL)
 		util_format_address(ci->client_addr,
@@ -387,18 +377,45 @@ act(struct req *r)
 	return MHD_NO;
 }
 
+/*
+ * libmicrohttpd 0.9.75 keeps a header value as a C string, so a value with
+ * a NUL inside reaches us cut at the NUL ("<key>\0junk" as "<key>"), and
+ * the _n lookup reports that cut length.  Its parser turns a line's CR LF
+ * into two NULs in its read buffer, which holds the next line too: a value
+ * whose second NUL is missing was cut (or its line ended in a bare LF,
+ * which browsers do not send).  Later versions report the whole length,
+ * which apikey_ring_check refuses when it holds a NUL.
+ */
+static bool
+header_was_cut(const char *value, size_t len)
+{
+#if MHD_VERSION <= 0x00097500
+	return value[len + 1] != '\0';
+#else
+	(void)value;
+	(void)len;
+	return false;
+#endif
+}
+
 static void
 decide(struct req *r, const char *method, const char *url)
 {
 	struct http *h = r->l->h;
-	const char *key;
+	const char *key = NULL;
+	size_t keylen = 0;
 	bool key_ok = false;
 
 	if (!h->auth_none) {
-		key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-		    "x-api-key");
-		key_ok = key != NULL && apikey_ring_check(h->keys, key,
-		    strlen(key));
+		/*
+		 * With its length as received: a value with a NUL inside
+		 * ("<key>\0junk") must not compare as its C-string prefix.
+		 */
+		if (MHD_lookup_connection_value_n(r->conn, MHD_HEADER_KIND,
+		    "x-api-key", sizeof("x-api-key") - 1, &key, &keylen) !=
+		    MHD_YES || header_was_cut(key, keylen))
+			key = NULL;
+		key_ok = apikey_ring_check(h->keys, key, keylen);
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);

@@ -7,13 +7,17 @@
  * is one JSON object per line for journald, CloudWatch and friends.  A
  * line longer than about 2 KiB is cut.  Every logging function is
  * printf-checked by the compiler and safe to call from any thread once
- * log_init has run (one write(2) per line).  Nothing here ever receives a
- * secret: callers log a key's source, never the key.
+ * log_init has run (one write(2) per line).  Every byte of a message or a
+ * field is escaped (log_escape's rule), so no input can forge a line,
+ * move a terminal's cursor or make a JSON line invalid.  Nothing here ever
+ * receives a secret: callers log a key's source, never the key.
  */
 #ifndef VISITSD_LOG_H
 #define VISITSD_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 enum log_format { LOG_FORMAT_AUTO, LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
@@ -51,5 +55,17 @@ void	fatalx(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
  */
 void	log_request(const char *method, const char *path, int status,
 	    double ms, const char *client);
+
+/*
+ * The escaping every logged string goes through: printable ASCII and
+ * well-formed UTF-8 unchanged; a backslash as \\; CR, LF, tab as \r \n \t;
+ * every other control byte, DEL, a C1 control (U+0080..U+009F) and each
+ * byte of an ill-formed sequence (overlong, surrogate, past U+10FFFF,
+ * truncated) as \xNN (lowercase hex).  json: then '"' and backslash are
+ * escaped again for the body of a JSON string.  Writes at most dstlen - 1
+ * bytes and a NUL into dst, never cutting an escape or a character; returns
+ * the length written.  Pure; src is borrowed.
+ */
+size_t	log_escape(char *dst, size_t dstlen, const char *src, bool json);
 
 #endif

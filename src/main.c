@@ -1,9 +1,11 @@
 /*
  * main: visitsd's startup order, its signal loop and its shutdown.
  *
- * Startup: configuration (errors go to stderr with exit 78 before logging
- * exists), logging, `-n`, signals blocked before the first thread, keys,
- * store, HTTP, then one "listening on" line and READY=1 for systemd.
+ * Startup: no core dumps and no ptrace by our own uid (the keys live in
+ * this process's memory), configuration (errors go to stderr with exit 78
+ * before logging exists), logging, `-n`, signals blocked before the first
+ * thread, keys, store, HTTP, then one "listening on" line and READY=1 for
+ * systemd.
  * SIGTERM/SIGINT while the keys are still being retried from SSM stop the
  * daemon there, with exit 0.
  * Afterwards the main thread does nothing but wait for signals: SIGHUP
@@ -11,6 +13,9 @@
  * systemd watchdog, when configured, is fed at half its interval.  Only
  * startup may exit with an error; once serving, trouble is logged.
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -53,6 +58,7 @@ reload_keys(const struct config *cfg, struct apikey_ring *keys)
 	struct apikey_set *set;
 	struct timespec now;
 	char err[512], src[512], state[64];
+	size_t n;
 
 	if (!auth_required(cfg)) {
 		log_info("SIGHUP: auth=none, no key to reload");
@@ -67,9 +73,10 @@ reload_keys(const struct config *cfg, struct apikey_ring *keys)
 		log_warnx("SIGHUP: key reload failed, keeping the old keys: "
 		    "%s", err);
 	else {
-		log_info("SIGHUP: loaded %zu API key(s) from %s",
-		    apikey_set_count(set), src);
+		/* Installed first: the line means the new keys are in force. */
+		n = apikey_set_count(set);
 		apikey_ring_replace(keys, set);
+		log_info("SIGHUP: loaded %zu API key(s) from %s", n, src);
 	}
 	notify_send("READY=1");
 }
@@ -119,6 +126,13 @@ main(int argc, char *argv[])
 	bool check_only;
 	int status, sig, abandoned;
 
+	/*
+	 * Before any secret is read: a core file or a debugger attached as
+	 * our uid would show the keys.  Not dumpable also makes /proc/self
+	 * root's, which nothing here reads.  Failure is harmless: go on.
+	 */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	config_init(&cfg);
 	if (config_from_args(&cfg, argc, argv, environ, &check_only,
 	    &status) == -1) {

@@ -70,6 +70,10 @@ START_TEST(only_a_whole_current_key_matches)
 	ck_assert(!apikey_ring_check(kr, "alphaX", 6));
 	ck_assert(apikey_ring_check(kr, "alphaX", 5));
 	ck_assert(!apikey_ring_check(kr, with_nul, sizeof(with_nul)));
+	/* A whole key followed by a NUL and more: never a match. */
+	ck_assert(!apikey_ring_check(kr, "alpha\0junk", 10));
+	ck_assert(!apikey_ring_check(kr, "alpha\0", 6));
+	ck_assert(!apikey_ring_check(kr, "\0alpha", 6));
 
 	apikey_ring_replace(kr, parse("gamma"));
 	ck_assert(!check(kr, "alpha"));

@@ -836,6 +836,49 @@ START_TEST(the_connect_timeout_is_at_most_the_request_timeout)
 }
 END_TEST
 
+/* -n and startup refuse a plain-http AWS endpoint beyond loopback. */
+START_TEST(an_aws_endpoint_is_http_only_to_loopback_unless_allowed)
+{
+	struct config cfg;
+	char err[512];
+
+	config_init(&cfg);
+	ck_assert_int_eq(config_set(&cfg, "auth", "none", err, sizeof(err)),
+	    0);
+	setenv("AWS_ENDPOINT_URL", "http://10.0.0.5:8000", 1);
+	/* SQLite, no SSM parameter: no AWS endpoint is used. */
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "store", "dynamodb", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "AWS_ENDPOINT_URL: plain http to 10.0.0.5, "
+	    "which is not loopback (127.0.0.0/8, ::1, localhost): requests "
+	    "and answers would cross the network in cleartext; use https, or "
+	    "set VISITSD_ALLOW_HTTP_ENDPOINT=true");
+	ck_assert_int_eq(config_set(&cfg, "allow_http_endpoint", "true", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "allow_http_endpoint", "false", err,
+	    sizeof(err)), 0);
+	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:4566", 1);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+	/* The SSM key parameter alone uses the ssm endpoint. */
+	ck_assert_int_eq(config_set(&cfg, "store", "sqlite", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(config_set(&cfg, "auth", "key", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(config_set(&cfg, "api_key_parameter", "/visitsd/k",
+	    err, sizeof(err)), 0);
+	setenv("AWS_ENDPOINT_URL_SSM", "http://ssm.example.com", 1);
+	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "AWS_ENDPOINT_URL_SSM: plain http "
+	    "to ssm.example.com"));
+	unsetenv("AWS_ENDPOINT_URL_SSM");
+	unsetenv("AWS_ENDPOINT_URL");
+	config_cleanup(&cfg);
+}
+END_TEST
+
 /* The committed generated files match the table (run from the repo root). */
 START_TEST(committed_docs_match_the_table)
 {
@@ -935,6 +978,8 @@ Suite *suite_config(void)
 	tcase_add_test(tc, validate_checks_fields_set_behind_the_tables_back);
 	tcase_add_test(tc, the_metrics_listener_may_not_overlap_the_main_one);
 	tcase_add_test(tc, dynamodb_needs_a_table_and_two_distinct_attributes);
+	tcase_add_test(tc,
+	    an_aws_endpoint_is_http_only_to_loopback_unless_allowed);
 	tcase_add_test(tc, the_connect_timeout_is_at_most_the_request_timeout);
 	tcase_add_test(tc, help_and_docs_name_every_setting);
 	tcase_add_test(tc, a_secret_is_never_printed);

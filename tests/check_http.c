@@ -448,7 +448,8 @@ START_TEST(metrics_listener_serves_only_metrics_and_healthz)
 	char mbase[128];
 	struct reply r;
 
-	config_fixture_set(&cfg, "metrics_listen", "127.0.0.1:0", NULL);
+	config_fixture_set(&cfg, "metrics_listen", "127.0.0.1:0",
+	    "metrics_public", "false", NULL);
 	server_start();
 	ck_assert_ptr_nonnull(http_metrics_address(srv));
 	ck_assert_str_ne(http_metrics_address(srv), http_address(srv));
@@ -462,6 +463,23 @@ START_TEST(metrics_listener_serves_only_metrics_and_healthz)
 	ck_assert_int_eq(r.status, 200);
 	fetch_at(mbase, "POST", "/api/visits/x", k1, NULL, 0, &r);
 	ck_assert_int_eq(r.status, 404);
+}
+END_TEST
+
+/* The default: no metrics listener and /metrics off the main one. */
+START_TEST(metrics_is_not_public_unless_opted_in)
+{
+	struct reply r;
+
+	config_fixture_set(&cfg, "metrics_public", "false", NULL);
+	server_start();
+	ck_assert_ptr_null(http_metrics_address(srv));
+	fetch("GET", "/metrics", NULL, &r);
+	ck_assert_int_eq(r.status, 404);
+	fetch("GET", "/readyz", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	fetch("GET", "/healthz", NULL, &r);
+	ck_assert_int_eq(r.status, 200);
 }
 END_TEST
 
@@ -666,6 +684,7 @@ Suite *suite_http(void)
 	tcase_add_test(tc, readyz_is_503_until_keys_are_loaded);
 	tcase_add_test(tc, auth_none_serves_without_a_key);
 	tcase_add_test(tc, metrics_listener_serves_only_metrics_and_healthz);
+	tcase_add_test(tc, metrics_is_not_public_unless_opted_in);
 	tcase_add_test(tc, bound_address_and_listen_errors_are_reported);
 	tcase_add_test(tc, shutdown_waits_for_suspended);
 	tcase_add_test(tc, shutdown_abandons_after_timeout);

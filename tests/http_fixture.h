@@ -270,7 +270,7 @@ setup(void)
 	    "max_body", "1024", "shutdown_timeout", "5", "auth", "key",
 	    "api_key", "k1, k2",
 	    "allowed_origins", "https://a.example, https://b.example",
-	    "cors_max_age", "600", NULL);
+	    "cors_max_age", "600", "metrics_public", "true", NULL);
 	metrics_init("test", "test");
 	ts = tstore_new();
 	keys = apikey_ring_new();

@@ -5,6 +5,7 @@
 #ifndef VISITSD_AWS_ENDPOINT_H
 #define VISITSD_AWS_ENDPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -24,5 +25,16 @@ char	*endpoint_resolve(const char *service, const char *region);
  * have no path.  Returns a new string, or NULL with the reason in err.
  */
 char	*endpoint_host(const char *url, char *err, size_t errlen);
+
+/*
+ * Check the endpoint variable endpoint_resolve would use for service, if
+ * any: plain http is refused (-1, the variable and host named in err)
+ * unless the host is loopback (127.0.0.0/8, ::1, localhost) or allow_http
+ * is set; a value that is not a URL is refused too.  No variable (or
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true): 0, the https default.  Reads
+ * the environment only; the URL's userinfo is never copied into err.
+ */
+int	endpoint_check(const char *service, bool allow_http, char *err,
+	    size_t errlen);
 
 #endif

@@ -3,9 +3,12 @@
 # systemd (PID 1 of a container) with the daemon from IMAGE (the visitsd
 # image check-docker built), and check what the unit promises: start
 # returns once visitsd is ready (Type=notify) with the whole sandbox on, the
-# counts go to the StateDirectory as a non-root user, `systemctl reload`
-# re-reads a key file (SIGHUP), the watchdog is fed, a bad setting fails
-# with 78 and is not restarted, a crash is restarted, stop is clean.
+# counts go to the StateDirectory as a non-root user, a 0600 root:root key
+# file reaches the dynamic user through LoadCredential= (a restart picks up
+# a new key, `systemctl reload` keeps serving), core dumps are off, the
+# watchdog is fed, a bad setting fails with 78 and is not restarted, a crash
+# is restarted, stop is clean, and without the key file the unit still
+# starts on another key source.
 #
 # Called by check-docker.sh with DOCKER and DOCKER_HOST set.  The container
 # shares the host network (there is no bridge), so visitsd listens on a free
@@ -69,14 +72,20 @@ for _ in $(seq 1 100); do
 	sleep 0.2
 done
 case $state in running | degraded) ;; *) fail "systemd did not boot: $state" ;; esac
+# systemd builds a unit's credential directory in a private mount namespace
+# and moves it into /run/credentials, which reaches the unit only if /run
+# propagates mounts, as on a booted host.  Docker's --tmpfs /run does not:
+# without this, LoadCredential= leaves an empty root-only directory.
+cx mount --make-rshared /run
 
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 base=http://127.0.0.1:$port
+# No static visitsd user: the service runs as a dynamic one, and the key
+# file is root's alone; systemd copies it into $CREDENTIALS_DIRECTORY.
 cx sh -c "install -d /etc/visitsd && umask 077 &&
-    printf 'VISITSD_API_KEY_FILE=/etc/visitsd/api-key\nVISITSD_LISTEN=127.0.0.1:$port\n' \
+    printf 'VISITSD_API_KEY_FILE=/run/credentials/visitsd.service/api-key\nVISITSD_LISTEN=127.0.0.1:$port\n' \
         >/etc/visitsd/visitsd.env &&
-    useradd --system --no-create-home --shell /usr/sbin/nologin visitsd &&
-    install -m 0640 -o root -g visitsd /dev/null /etc/visitsd/api-key &&
+    install -m 0600 -o root -g root /dev/null /etc/visitsd/api-key &&
     printf k1 >/etc/visitsd/api-key"
 
 # Type=notify: start returns only when visitsd said READY=1, so it answers
@@ -98,11 +107,21 @@ pid=$(prop MainPID)
     fail "visitsd has capabilities"
 log "state in StateDirectory, mode 600, uid $uid, no capabilities"
 
+[ "$(cx stat -c '%a %U' /etc/visitsd/api-key)" = "600 root" ] || fail "key file not 0600 root"
+[ "$(prop LimitCORE)" = 0 ] || fail "LimitCORE $(prop LimitCORE)"
+[ "$(cx awk '/^Max core file size/ { print $5 }' "/proc/$pid/limits")" = 0 ] ||
+    fail "core dumps allowed: $(cx grep core "/proc/$pid/limits")"
+log "0600 root:root key file loaded as a credential, no core dumps"
+
 cx sh -c 'printf k2,k1 >/etc/visitsd/api-key'
 cx systemctl reload visitsd || fail "systemctl reload"
+got=$(curl -sS -o /dev/null -w '%{http_code}' -H 'x-api-key: k1' "$base/api/visits/home")
+[ "$got" = 200 ] || fail "old key after reload: $got"
+cx systemctl restart visitsd || fail "systemctl restart"
 got=$(curl -sS -o /dev/null -w '%{http_code}' -H 'x-api-key: k2' "$base/api/visits/home")
-[ "$got" = 200 ] || fail "new key after reload: $got"
-log "reload (SIGHUP) picked up a new key"
+[ "$got" = 200 ] || fail "new key after restart: $got"
+pid=$(prop MainPID)
+log "reload keeps serving; restart loads the changed key file"
 
 [ "$(prop WatchdogUSec)" != 0 ] || fail "no watchdog configured"
 first=$(prop WatchdogTimestampMonotonic)
@@ -127,6 +146,16 @@ log "restarted after a crash, count kept"
 cx systemctl stop visitsd
 [ "$(prop Result)" = success ] || fail "stop result $(prop Result)"
 log "stop: clean"
+
+# Without the key file (another key source): the SetCredential= fallback
+# lets the unit start.
+cx sh -c "rm /etc/visitsd/api-key && umask 077 &&
+    printf 'VISITSD_API_KEY=k3\nVISITSD_LISTEN=127.0.0.1:$port\n' >/etc/visitsd/visitsd.env"
+cx systemctl start visitsd || fail "start without the key file"
+got=$(curl -sS -o /dev/null -w '%{http_code}' -H 'x-api-key: k3' "$base/api/visits/home")
+[ "$got" = 200 ] || fail "VISITSD_API_KEY without the key file: $got"
+cx systemctl stop visitsd
+log "no key file: starts on VISITSD_API_KEY"
 
 cx sh -c 'echo VISITSD_THREADS=1 >>/etc/visitsd/visitsd.env'
 cx systemctl reset-failed visitsd 2>/dev/null || true

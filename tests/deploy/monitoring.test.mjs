@@ -187,13 +187,14 @@ test('the check reports a name, a label and a grouping that the page lacks', () 
 
 test('every metric and label the rules and the dashboard use is on the daemon\'s /metrics, ' +
   'on SQLite and on DynamoDB', async (t) => {
-  const sqlite = await startDaemon();
+  // /metrics is scraped on the main listener here: opt in.
+  const sqlite = await startDaemon({ env: { VISITSD_METRICS_PUBLIC: 'true' } });
   t.after(() => sqlite.stop());
   const onSqlite = await scrape(sqlite, sqlite.key);
 
   const h = await startHarness();
   t.after(() => h.stop());
-  const env = { ...h.env('env'), VISITSD_API_KEY: undefined };
+  const env = { ...h.env('env'), VISITSD_API_KEY: undefined, VISITSD_METRICS_PUBLIC: 'true' };
   // The test runner's own AWS variables must not leak into the daemon.
   for (const k of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
     'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',

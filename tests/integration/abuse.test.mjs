@@ -90,7 +90,7 @@ test('slowloris: 2,000 trickling connections from 100 addresses do not stop a no
   const DEADLINE_MS = 2000;
   // The built-in limits, but for the deadline: 1024 connections, 64 per address.
   const d = await startDaemon({
-    env: { VISITSD_HEADER_TIMEOUT: DEADLINE_MS / 1000, VISITSD_MAX_CONNECTIONS_PER_CLIENT: undefined },
+    env: { VISITSD_METRICS_PUBLIC: 'true', VISITSD_HEADER_TIMEOUT: DEADLINE_MS / 1000, VISITSD_MAX_CONNECTIONS_PER_CLIENT: undefined },
   });
   t.after(() => d.stop());
   const port = Number(d.address.split(':').pop());
@@ -136,7 +136,7 @@ test('slowloris: 2,000 trickling connections from 100 addresses do not stop a no
 test('a trickled header is cut at the deadline: on a new connection, and on a keep-alive one ' +
   'from the first byte of its next request', async (t) => {
     const DEADLINE_MS = 2000;
-    const d = await startDaemon({ env: { VISITSD_HEADER_TIMEOUT: DEADLINE_MS / 1000 } });
+    const d = await startDaemon({ env: { VISITSD_METRICS_PUBLIC: 'true', VISITSD_HEADER_TIMEOUT: DEADLINE_MS / 1000 } });
     t.after(() => d.stop());
     const port = Number(d.address.split(':').pop());
     const fresh = await rawSocket(port, '127.0.1.252');
@@ -186,7 +186,7 @@ test('store stalled: waiting requests get 503 with Retry-After after the store t
   t.after(() => h.stop());
   const d = await startDaemon({
     env: awsEnv(h, {
-      VISITSD_STORE_TIMEOUT: 1, VISITSD_MAX_CONNECTIONS: 8,
+      VISITSD_METRICS_PUBLIC: 'true', VISITSD_STORE_TIMEOUT: 1, VISITSD_MAX_CONNECTIONS: 8,
       VISITSD_AWS_REQUEST_TIMEOUT_MS: 20000,
     }),
   });
@@ -233,8 +233,8 @@ for (const store of ['dynamodb', 'sqlite']) {
     // down" when the drain ends: unknown outcome) and the other increments
     // are queued behind them (answered "unavailable" at once, never sent).
     const d = await startDaemon({
-      env: h ? awsEnv(h, { VISITSD_SHUTDOWN_TIMEOUT: 1, VISITSD_AWS_REQUEST_TIMEOUT_MS: 20000 })
-        : { VISITSD_SHUTDOWN_TIMEOUT: 2 },
+      env: h ? awsEnv(h, { VISITSD_METRICS_PUBLIC: 'true', VISITSD_SHUTDOWN_TIMEOUT: 1, VISITSD_AWS_REQUEST_TIMEOUT_MS: 20000 })
+        : { VISITSD_METRICS_PUBLIC: 'true', VISITSD_SHUTDOWN_TIMEOUT: 2 },
     });
     t.after(() => d.stop());
     const key = h ? h.apiKey : d.key;
@@ -280,7 +280,7 @@ for (const store of ['dynamodb', 'sqlite']) {
     const unapplied = messages['The counter store is unavailable; retry later.'] ?? 0;
     const unknown = statuses[503] - unapplied;
     let applied = 0;
-    const again = h ? null : await startDaemon({ env: { VISITSD_SQLITE_PATH: d.sqlitePath } });
+    const again = h ? null : await startDaemon({ env: { VISITSD_METRICS_PUBLIC: 'true', VISITSD_SQLITE_PATH: d.sqlitePath } });
     for (let i = 0; i < IDS; i++) {
       if (h) {
         const r = await h.call('DynamoDB_20120810.GetItem', {
@@ -308,7 +308,7 @@ for (const store of ['dynamodb', 'sqlite']) {
 test('SIGTERM while new connections keep arriving: each is answered or refused, none reset', async (t) => {
   // Connections completed by the kernel just before the listener closes
   // are handed to the server and answered, not reset with the socket.
-  const d = await startDaemon();
+  const d = await startDaemon({ env: { VISITSD_METRICS_PUBLIC: 'true' } });
   t.after(() => d.stop());
   let stop = false;
   const statuses = {};

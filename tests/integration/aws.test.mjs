@@ -44,6 +44,7 @@ function daemonEnv(h, source, extra = {}) {
     ...h.env(source === 'profile' ? 'env' : source),
     VISITSD_API_KEY: undefined,
     VISITSD_LOG_LEVEL: 'debug',
+    VISITSD_METRICS_PUBLIC: 'true',
     ...extra,
   };
   if (source === 'profile') {

@@ -85,6 +85,7 @@ describe('visits API on one daemon', () => {
         VISITSD_API_KEY: KEYS.join(','),
         VISITSD_ALLOWED_ORIGINS: `${ORIGIN_A},${ORIGIN_B}`,
         VISITSD_CORS_MAX_AGE: '600',
+        VISITSD_METRICS_PUBLIC: 'true',
       },
     });
   });

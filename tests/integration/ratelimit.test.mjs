@@ -99,7 +99,9 @@ test('a burst of 1,000 POSTs: 429 past the burst, with the fields, and nothing p
 });
 
 test('two source addresses have separate buckets; /healthz, /readyz and /metrics are not limited', async (t) => {
-  const d = await startDaemon({ env: { VISITSD_RATE_LIMIT: '0.01', VISITSD_RATE_BURST: '3' } });
+  const d = await startDaemon({
+    env: { VISITSD_RATE_LIMIT: '0.01', VISITSD_RATE_BURST: '3', VISITSD_METRICS_PUBLIC: 'true' },
+  });
   t.after(() => d.stop());
 
   const a = [];
