@@ -74,6 +74,21 @@ function visits200(text) {
   return m ? Number(m[1]) : 0;
 }
 
+/*
+ * /metrics once it shows at least n visit 200s.  A request is counted in
+ * its completed-notification, which may run just after the client has its
+ * answer, so the count may lag an answer by a moment.
+ */
+async function metricsWith(target, n) {
+  let res;
+  for (let i = 0; i < 50; i++) {
+    res = await call(target, 'GET', '/metrics');
+    if (res.status !== 200 || visits200(res.text) >= n) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return res;
+}
+
 describe('visits API on one daemon', () => {
   let d;
   const KEYS = ['key-one', 'key-two'];
@@ -254,7 +269,7 @@ describe('visits API on one daemon', () => {
     assert.match(before0.text, /^# TYPE visitsd_http_requests_total counter$/m);
     const n0 = visits200(before0.text);
     for (let i = 0; i < 3; i++) await call(d, 'POST', '/api/visits/metered', { key });
-    const after0 = await call(d, 'GET', '/metrics');
+    const after0 = await metricsWith(d, n0 + 3);
     assert.equal(visits200(after0.text), n0 + 3, after0.text);
   });
 });
@@ -291,14 +306,7 @@ test('with VISITSD_METRICS_LISTEN, /metrics is served only on that address', asy
   assert.notEqual(address, d.address);
   const m = { url: `http://${address}` };
   await call(d, 'POST', '/api/visits/separate', { key: d.key });
-  // A request is counted in its completed-notification, which may run just
-  // after the client has its answer: wait for it, then ask for exactly one.
-  let res;
-  for (let i = 0; i < 50; i++) {
-    res = await call(m, 'GET', '/metrics');
-    if (res.status !== 200 || visits200(res.text) >= 1) break;
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const res = await metricsWith(m, 1);
   assert.equal(res.status, 200);
   assert.match(res.headers['content-type'] ?? '', /^text\/plain\b/);
   assert.equal(visits200(res.text), 1, res.text);
