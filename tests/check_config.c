@@ -837,8 +837,33 @@ START_TEST(the_connect_timeout_is_at_most_the_request_timeout)
 END_TEST
 
 /* -n and startup refuse a plain-http AWS endpoint beyond loopback. */
+/*
+ * The value of environment variable name, to put back with env_put_back:
+ * with CK_FORK=no (check-valgrind) every suite shares one environment,
+ * and the DynamoDB suites need the AWS_ENDPOINT_URL the harness set.
+ */
+static char *
+env_keep(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? strdup(v) : NULL;
+}
+
+static void
+env_put_back(const char *name, char *kept)
+{
+	if (kept != NULL)
+		setenv(name, kept, 1);
+	else
+		unsetenv(name);
+	free(kept);
+}
+
 START_TEST(an_aws_endpoint_is_http_only_to_loopback_unless_allowed)
 {
+	char *url = env_keep("AWS_ENDPOINT_URL");
+	char *ssm = env_keep("AWS_ENDPOINT_URL_SSM");
 	struct config cfg;
 	char err[512];
 
@@ -873,8 +898,8 @@ START_TEST(an_aws_endpoint_is_http_only_to_loopback_unless_allowed)
 	ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "AWS_ENDPOINT_URL_SSM: plain http "
 	    "to ssm.example.com"));
-	unsetenv("AWS_ENDPOINT_URL_SSM");
-	unsetenv("AWS_ENDPOINT_URL");
+	env_put_back("AWS_ENDPOINT_URL_SSM", ssm);
+	env_put_back("AWS_ENDPOINT_URL", url);
 	config_cleanup(&cfg);
 }
 END_TEST
