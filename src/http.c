@@ -202,7 +202,9 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 		    listen);
 		return -1;
 	}
-	return http_listen_start(l->sock, l->daemon, err, errlen);
+	return http_listen_start(l->sock, l->daemon,
+	    (unsigned int)connection_limit(cfg) + HTTP_CONN_RESERVE, err,
+	    errlen);
 }
 
 struct http *

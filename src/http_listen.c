@@ -19,7 +19,10 @@
  *
  * Out of descriptors (EMFILE, ENFILE) the thread says so at most once a
  * second and pauses BACKOFF_MS rather than spin on a ready socket it
- * cannot accept.
+ * cannot accept.  With every worker at the daemon's connection limit it
+ * pauses likewise and leaves the newcomers in the backlog, as MHD's own
+ * accept did (each worker took its listen FD out of epoll at its limit),
+ * rather than accept them only for MHD to close them.
  *
  * Not here: the MHD daemons and the shutdown order (http.c).
  */
@@ -54,6 +57,7 @@ struct http_listen {
 	int			 fd;		/* listening, non-blocking */
 	int			 wake;		/* eventfd: stop the thread */
 	struct MHD_Daemon	*daemon;	/* borrowed; NULL until started */
+	unsigned int		 limit;		/* the daemon's connection limit */
 	pthread_t		 thread;
 	bool			 started;
 	char			 spec[128];	/* as configured, for messages */
@@ -142,18 +146,24 @@ fail:
 
 /*
  * Accept up to max connections into the daemon.  Returns 0 when the
- * backlog is empty or max was reached, -1 when out of descriptors (the
- * caller backs off).
+ * backlog is empty or max was reached, -1 when out of descriptors or the
+ * daemon is full (the caller backs off).
  */
 static int
 accept_some(struct http_listen *l, int max)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
+	const union MHD_DaemonInfo *di;
 	uint64_t now;
 	int c;
 
 	while (max-- > 0) {
+		/* The workers' sum (MHD reads each worker's count unlocked). */
+		di = MHD_get_daemon_info(l->daemon,
+		    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (di != NULL && di->num_connections >= l->limit)
+			return -1;
 		sslen = sizeof(ss);
 		c = accept4(l->fd, (struct sockaddr *)&ss, &sslen,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -222,13 +232,14 @@ accept_main(void *arg)
 }
 
 int
-http_listen_start(struct http_listen *l, struct MHD_Daemon *d, char *err,
-    size_t errlen)
+http_listen_start(struct http_listen *l, struct MHD_Daemon *d,
+    unsigned int limit, char *err, size_t errlen)
 {
 	sigset_t all, old;
 	int rc;
 
 	l->daemon = d;
+	l->limit = limit;
 	/* The accept thread takes no signals: they belong to main. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);

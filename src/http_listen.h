@@ -24,11 +24,13 @@ struct http_listen	*http_listen_open(const char *spec, char *addr,
 
 /*
  * Start the accept thread: every connection accepted from now on is given
- * to d, which is borrowed and must stay running until http_listen_close.
- * Returns 0, or -1 with the reason in err (nothing was started).
+ * to d, which is borrowed and must stay running until http_listen_close;
+ * while d holds limit connections (its MHD_OPTION_CONNECTION_LIMIT) the
+ * newcomers wait in the backlog.  Returns 0, or -1 with the reason in err
+ * (nothing was started).
  */
 int	http_listen_start(struct http_listen *, struct MHD_Daemon *d,
-	    char *err, size_t errlen);
+	    unsigned int limit, char *err, size_t errlen);
 
 /*
  * Stop accepting: stop the accept thread, hand the connections the kernel
