@@ -17,8 +17,9 @@
  * or locked, so one EPOLL_CTL_DEL now and then gets ENOENT and MHD
  * aborts the process ("daemon.c:5531: Failed to remove listen FD from
  * epoll set").  A daemon that never had the socket has nothing to race
- * over.  The limits (per client, in all) and NOTIFY_CONNECTION apply to
- * MHD_add_connection as to MHD's own accept (http_listen.c says where).
+ * over.  The per-client limit and NOTIFY_CONNECTION apply to
+ * MHD_add_connection as to MHD's own accept (http_listen.c says where);
+ * the limit in all is the accept thread's (listener_start says why).
  *
  * Slow clients: MHD caps the connections per client address
  * (max_connections_per_client, counted across the pool) and in all
@@ -176,6 +177,17 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
     unsigned int threads, const struct config *cfg, char *err,
     size_t errlen)
 {
+	/*
+	 * The limit is the accept thread's (http_listen_start), with MHD's
+	 * own per worker (its limit / threads) twice the whole: in 0.9.75 a
+	 * connection MHD_add_connection queued for a worker that is full by
+	 * the time the worker takes it returns from new_connection_process_
+	 * without unlocking cleanup_connection_mutex, and that worker then
+	 * deadlocks (MHD's own accept never gets there).
+	 */
+	unsigned int limit = (unsigned int)connection_limit(cfg) +
+	    HTTP_CONN_RESERVE;
+
 	if ((l->sock = http_listen_open(listen, l->address,
 	    sizeof(l->address), err, errlen)) == NULL)
 		return -1;
@@ -185,8 +197,7 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	    http_request_handler, l,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)connection_limit(cfg) + HTTP_CONN_RESERVE,
+	    MHD_OPTION_CONNECTION_LIMIT, 2 * threads * limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)(cfg->max_connections_per_client > 0 ?
 	    cfg->max_connections_per_client : 0),
@@ -202,9 +213,7 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 		    listen);
 		return -1;
 	}
-	return http_listen_start(l->sock, l->daemon,
-	    (unsigned int)connection_limit(cfg) + HTTP_CONN_RESERVE, err,
-	    errlen);
+	return http_listen_start(l->sock, l->daemon, limit, err, errlen);
 }
 
 struct http *

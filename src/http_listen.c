@@ -8,11 +8,11 @@
  * a wake eventfd, accepts what is ready and hands each connection to
  * MHD_add_connection.  In 0.9.75 (src/microhttpd/daemon.c) that call
  * picks a pool worker with room, and internal_add_connection ->
- * new_connection_prepare_ applies, in this thread, the connection limit,
- * the per-IP limit (counted on the master, under its lock) and the accept
- * policy; the worker, woken through its ITC, makes the final limit check
- * under its lock and calls NOTIFY_CONNECTION (new_connection_process_):
- * the same checks MHD's own accept makes.  On every failure it closes the
+ * new_connection_prepare_ applies, in this thread, the per-IP limit (counted on the master, under its lock) and the accept
+ * policy; the worker, woken through its ITC, calls NOTIFY_CONNECTION
+ * (new_connection_process_).  The limit in all is this thread's (the sum
+ * of the workers' counts): MHD's own is set out of reach, as its firm
+ * check there leaks a lock in 0.9.75 (http.c, listener_start).  On every failure it closes the
  * socket itself ("The socket will be closed in any case"), so a refused
  * connection is never closed twice here.  A new connection costs one
  * accept and one ITC write; a keep-alive connection pays it once.
