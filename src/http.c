@@ -9,6 +9,20 @@
  * request is http_request.c's, from MHD's first call to the
  * completed-notification.
  *
+ * The daemons have no listen socket (MHD_USE_NO_LISTEN_SOCKET): each
+ * listener's socket and accept thread are http_listen.c's, which hands
+ * every connection to MHD_add_connection.  libmicrohttpd 0.9.75's
+ * MHD_quiesce_daemon on an epoll thread pool sets each worker's
+ * was_quiesced and removes the listen FD from the worker's epoll set
+ * itself, while the worker's MHD_epoll removes it too when it sees
+ * was_quiesced (or reaches the connection limit); neither flag is atomic
+ * or locked, so one EPOLL_CTL_DEL now and then gets ENOENT and MHD
+ * aborts the process ("daemon.c:5531: Failed to remove listen FD from
+ * epoll set").  A daemon that never had the socket has nothing to race
+ * over.  The per-client limit and NOTIFY_CONNECTION apply to
+ * MHD_add_connection as to MHD's own accept (http_listen.c says where);
+ * the limit in all is the accept thread's (listener_start says why).
+ *
  * Slow clients: MHD caps the connections per client address
  * (max_connections_per_client, counted across the pool) and in all
  * (max_connections plus http_conn.c's reserve for the probes); the
@@ -16,25 +30,23 @@
  * past header_timeout (http_conn.c) and answers 503 the requests that have
  * waited store_timeout on the store (http_request.c).
  *
- * Shutdown quiesces the listeners, shuts the store down (it refuses new
- * work and fails the increments it has not sent, so their clients get a
- * 503 now and nothing is sent for them later), lets http_request.c wait
- * for the in-flight requests (suspended ones included) up to a timeout
- * and resume whatever is still suspended (they answer 503, and the drain
- * waits for those answers to leave), then stops the daemons: MHD refuses
- * to stop with suspended connections.
+ * Shutdown stops the accept threads and hands MHD the backlog the
+ * kernel had already completed (http_listen_close; MHD_quiesce_daemon,
+ * which did this before, is the defect above), shuts the store down (it
+ * refuses new work and fails the increments it has not sent, so their
+ * clients get a 503 now and nothing is sent for them later), lets
+ * http_request.c wait for the in-flight requests (suspended ones
+ * included) up to a timeout and resume whatever is still suspended (they
+ * answer 503, and the drain waits for those answers to leave), then stops
+ * the daemons: MHD refuses to stop with suspended connections.
  *
- * Not here: one request's handling (http_request.c), what to answer
- * (api.c), keys (apikey.c), the metrics registry (metrics.c).
+ * Not here: the listen sockets and accept threads (http_listen.c), one
+ * request's handling (http_request.c), what to answer (api.c), keys
+ * (apikey.c), the metrics registry (metrics.c).
  */
 #include <sys/resource.h>
-#include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -50,9 +62,9 @@
 #include "api.h"
 #include "config.h"
 #include "guard.h"
-#include "hostport.h"
 #include "http.h"
 #include "http_conn.h"
+#include "http_listen.h"
 #include "http_request.h"
 #include "log.h"
 #include "store.h"
@@ -85,34 +97,6 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
 		msg[--len] = '\0';
 	log_warnx("libmicrohttpd: %s", msg);
-}
-
-/* s in hostport.c's grammar, the one the configuration checks, resolved. */
-static int
-parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen,
-    char *err, size_t errlen)
-{
-	struct addrinfo hints, *res = NULL;
-	struct hostport hp;
-	char port[8];
-	int rc;
-
-	if (hostport_parse(s, &hp, err, errlen) == -1)
-		return -1;
-	snprintf(port, sizeof(port), "%d", hp.port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = hp.ipv6 ? AF_INET6 : AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((rc = getaddrinfo(hp.host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "listen address \"%s\": %s", s,
-		    gai_strerror(rc));
-		return -1;
-	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
 }
 
 static int
@@ -186,33 +170,36 @@ sweeper_stop(struct http *h)
 	h->sweeper_started = false;
 }
 
+/*
+ * The listener's socket first (so a port in use is said as such), then
+ * its daemon without a listen socket, then the accept thread feeding it.
+ */
 static int
 listener_start(struct listener *l, const char *listen, unsigned int flags,
     unsigned int threads, const struct config *cfg, char *err,
     size_t errlen)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen = sizeof(ss);
-	const union MHD_DaemonInfo *di;
-	uint16_t port;
+	/*
+	 * The limit is the accept thread's (http_listen_start), with MHD's
+	 * own per worker (its limit / threads) twice the whole: in 0.9.75 a
+	 * connection MHD_add_connection queued for a worker that is full by
+	 * the time the worker takes it returns from new_connection_process_
+	 * without unlocking cleanup_connection_mutex, and that worker then
+	 * deadlocks (MHD's own accept never gets there).
+	 */
+	unsigned int limit = (unsigned int)connection_limit(cfg) +
+	    HTTP_CONN_RESERVE;
 
-	if (parse_listen(listen, &ss, &sslen, err, errlen) == -1)
+	if ((l->sock = http_listen_open(listen, l->address,
+	    sizeof(l->address), err, errlen)) == NULL)
 		return -1;
 	flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-	    MHD_USE_ITC;
-	if (ss.ss_family == AF_INET6) {
-		flags |= MHD_USE_DUAL_STACK;
-		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	} else
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	/* MHD binds MHD_OPTION_SOCK_ADDR; the port is for its messages. */
-	l->daemon = MHD_start_daemon(flags, port, NULL, NULL,
+	    MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
+	l->daemon = MHD_start_daemon(flags, 0, NULL, NULL,
 	    http_request_handler, l,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)connection_limit(cfg) + HTTP_CONN_RESERVE,
+	    MHD_OPTION_CONNECTION_LIMIT, 2 * threads * limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)(cfg->max_connections_per_client > 0 ?
 	    cfg->max_connections_per_client : 0),
@@ -224,21 +211,11 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
 	    MHD_OPTION_END);
 	if (l->daemon == NULL) {
-		snprintf(err, errlen, "cannot listen on %s (in use, or not an "
-		    "address of this host)", listen);
-		return -1;
-	}
-	di = MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_LISTEN_FD);
-	sslen = sizeof(ss);
-	if (di == NULL || getsockname(di->listen_fd, (struct sockaddr *)&ss,
-	    &sslen) == -1) {
-		snprintf(err, errlen, "cannot read the address bound for %s",
+		snprintf(err, errlen, "cannot start the server for %s",
 		    listen);
 		return -1;
 	}
-	util_format_address((struct sockaddr *)&ss, sslen, l->address,
-	    sizeof(l->address));
-	return 0;
+	return http_listen_start(l->sock, l->daemon, limit, err, errlen);
 }
 
 struct http *
@@ -322,38 +299,16 @@ http_metrics_address(const struct http *h)
 }
 
 /*
- * Stop accepting.  The connections the kernel had completed but MHD not
- * yet accepted are clients already (they have sent their request):
- * closing the socket would reset them, so they are handed to MHD first
- * and answered like the others (with Connection: close).
+ * Stop accepting.  The connections the kernel had completed but the
+ * accept thread not yet taken are clients already (they have sent their
+ * request): http_listen_close hands them to MHD first, to be answered
+ * like the others (with Connection: close), then closes the socket.
  */
 static void
 quiesce(struct listener *l)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	MHD_socket fd;
-	int c, fl;
-
-	if (l->daemon == NULL)
-		return;
-	if ((fd = MHD_quiesce_daemon(l->daemon)) == MHD_INVALID_SOCKET)
-		return;
-	if ((fl = fcntl(fd, F_GETFL)) != -1 &&
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) != -1)
-		for (;;) {
-			sslen = sizeof(ss);
-			c = accept4(fd, (struct sockaddr *)&ss, &sslen,
-			    SOCK_NONBLOCK | SOCK_CLOEXEC);
-			if (c == -1 && errno == EINTR)
-				continue;
-			if (c == -1)
-				break;
-			/* MHD closes c itself when it cannot take it. */
-			MHD_add_connection(l->daemon, c, (struct sockaddr *)&ss,
-			    sslen);
-		}
-	close(fd);
+	http_listen_close(l->sock);
+	l->sock = NULL;
 }
 
 /*

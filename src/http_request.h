@@ -32,11 +32,13 @@ struct apikey_ring;
 struct guard;
 struct http;
 struct http_conn_table;
+struct http_listen;
 struct req;
 
 struct listener {
 	struct http		*h;
 	struct MHD_Daemon	*daemon;
+	struct http_listen	*sock;		/* listen socket, accept thread */
 	struct api_options	 opt;
 	char			 address[HTTP_ADDR_MAX];
 };

@@ -3,6 +3,8 @@
  * with libcurl, over a test store that completes inline, later from another
  * thread (suspend/resume), holds operations, or fails (http_fixture.h).
  */
+#include <stdatomic.h>
+
 #include "http_fixture.h"
 #include "util.h"
 
@@ -531,6 +533,84 @@ START_TEST(bound_address_and_listen_errors_are_reported)
 }
 END_TEST
 
+/*
+ * The listen socket is visitsd's own (http_listen.c): a v6 wildcard takes
+ * v4 clients as MHD_USE_DUAL_STACK did, where the host has IPv6.
+ */
+START_TEST(v6_wildcard_listener_takes_v4_clients)
+{
+	struct config c6 = cfg;
+	struct http *h6;
+	struct reply r;
+	char err[256], root[64];
+	const char *port;
+	int fd;
+
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) < 0)
+		return;
+	close(fd);
+	c6.listen = "[::]:0";
+	if ((h6 = http_new(&c6, &ts->base, keys, err, sizeof(err))) == NULL)
+		return;				/* no IPv6 here */
+	port = strrchr(http_address(h6), ':');
+	ck_assert_ptr_nonnull(port);
+	snprintf(root, sizeof(root), "http://127.0.0.1%s", port);
+	fetch_at(root, "GET", "/healthz", NULL, NULL, 0, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(http_shutdown(h6, 1), 0);
+	http_free(h6);
+}
+END_TEST
+
+static atomic_bool hammer_stop;
+static atomic_int hammer_served;
+
+static void *
+hammer(void *arg)
+{
+	struct reply r;
+
+	(void)arg;
+	while (!atomic_load(&hammer_stop)) {
+		fetch_at(base, "GET", "/healthz", NULL, NULL, 0, &r);
+		if (r.status == 200)
+			atomic_fetch_add(&hammer_served, 1);
+	}
+	return NULL;
+}
+
+/*
+ * Shutdown while clients connect, many times: MHD_quiesce_daemon raced the
+ * epoll workers and aborted the process ("Failed to remove listen FD from
+ * epoll set"); the accept thread and MHD_add_connection leave MHD no
+ * listen socket to race over.
+ */
+START_TEST(shutdown_under_new_connections_never_aborts)
+{
+	pthread_t t[2];
+	int i, j, w;
+
+	for (i = 0; i < 30; i++) {
+		server_start();
+		atomic_store(&hammer_stop, false);
+		atomic_store(&hammer_served, 0);
+		for (j = 0; j < 2; j++)
+			ck_assert_int_eq(pthread_create(&t[j], NULL, hammer,
+			    NULL), 0);
+		/* Both clients under way: a few answers, whenever they come. */
+		for (w = 0; w < 1000 && atomic_load(&hammer_served) < 4; w++)
+			usleep(10000);
+		ck_assert_int_ge(atomic_load(&hammer_served), 4);
+		ck_assert_int_eq(http_shutdown(srv, 1), 0);
+		atomic_store(&hammer_stop, true);
+		for (j = 0; j < 2; j++)
+			pthread_join(t[j], NULL);
+		http_free(srv);
+		srv = NULL;
+	}
+}
+END_TEST
+
 struct client {
 	pthread_t	thread;
 	struct reply	r;
@@ -686,6 +766,8 @@ Suite *suite_http(void)
 	tcase_add_test(tc, metrics_listener_serves_only_metrics_and_healthz);
 	tcase_add_test(tc, metrics_is_not_public_unless_opted_in);
 	tcase_add_test(tc, bound_address_and_listen_errors_are_reported);
+	tcase_add_test(tc, v6_wildcard_listener_takes_v4_clients);
+	tcase_add_test(tc, shutdown_under_new_connections_never_aborts);
 	tcase_add_test(tc, shutdown_waits_for_suspended);
 	tcase_add_test(tc, shutdown_abandons_after_timeout);
 	tcase_add_test(tc, store_timeout_answers_503_and_the_late_callback_is_harmless);
