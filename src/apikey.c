@@ -12,7 +12,11 @@
  * The ring guards its current set with a pthread rwlock: checks take it
  * shared and run in parallel, apikey_ring_replace (SIGHUP) takes it
  * exclusive for the pointer swap only, and frees the old set after
- * unlocking.
+ * unlocking.  The lock prefers writers: glibc's default prefers readers,
+ * and under steady traffic on two or more pool threads some check always
+ * holds it shared, so a reload could wait forever (seen under valgrind,
+ * which runs the threads one at a time).  A check never takes it twice,
+ * which is what the non-recursive kind asks.
  *
  * Not here: where keys come from (a setting, a file, SSM) is keysource.c's
  * business, and when to reload is main.c's.
@@ -88,10 +92,15 @@ struct apikey_ring *
 apikey_ring_new(void)
 {
 	struct apikey_ring *kr = xcalloc(1, sizeof(*kr));
+	pthread_rwlockattr_t a;
 
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	/* Only a lack of memory or of other resources makes this fail. */
-	if (pthread_rwlock_init(&kr->lock, NULL) != 0)
+	if (pthread_rwlock_init(&kr->lock, &a) != 0)
 		util_out_of_memory();
+	pthread_rwlockattr_destroy(&a);
 	return kr;
 }
 
