@@ -22,29 +22,10 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startHarness } from '../harness/client.mjs';
 import { startDaemon } from './lib/daemon.mjs';
+import { request } from './lib/request.mjs';
 
 const TRICKLE = fileURLToPath(new URL('./lib/trickle.mjs', import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** One request on its own connection (or agent); { status, headers, body, ms }. */
-function request(url, { method = 'GET', key, agent = false, timeoutMs = 10000 } = {}) {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: key ? { 'x-api-key': key } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let body = text;
-        try { body = JSON.parse(text); } catch { /* keep the text */ }
-        resolve({ status: res.statusCode, headers: res.headers, body, ms: performance.now() - t0 });
-      });
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function metric(d, name, labels = '') {
   const r = await request(`${d.url}/metrics`);

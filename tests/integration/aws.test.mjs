@@ -13,26 +13,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startHarness } from '../harness/client.mjs';
 import { runDaemon, startDaemon, tempDir } from './lib/daemon.mjs';
+import { request as httpRequest } from './lib/request.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/** One request to the daemon; resolves { status, headers, body }. */
-function request(url, method, key) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: key ? { 'x-api-key': key } : {} }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
-      res.on('end', () => {
-        let body = text;
-        try { body = JSON.parse(text); } catch { /* keep the text */ }
-        resolve({ status: res.statusCode, headers: res.headers, body });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** One request to the daemon on the shared agent; { status, headers, body, ms }. */
+const request = (url, method, key) => httpRequest(url, { method, key, agent, timeoutMs: 120000 });
 
 const post = (d, id, key) => request(`${d.url}/api/visits/${id}`, 'POST', key);
 const get = (d, id, key) => request(`${d.url}/api/visits/${id}`, 'GET', key);
