@@ -22,7 +22,9 @@
  *
  * The fd and connection stay valid while the stream is open: MHD destroys
  * the answer (whose free callback closes the stream, under the hub's
- * lock) before it closes the socket and frees the connection.
+ * lock) before it closes the socket and frees the connection.  MHD does
+ * not watch a suspended connection, so the hub asks (io_gone, a peek once
+ * a second) whether a parked stream's client has left.
  *
  * Not here: the hub (stream.c), the request (http_request.c).
  */
@@ -186,10 +188,30 @@ io_cut(void *arg)
 		shutdown(c->fd, SHUT_RDWR);
 }
 
+/*
+ * A suspended connection's socket is nobody's to read: peek.  End of file
+ * or an error is a client that left; bytes (a pipelined request) or
+ * nothing yet are one still there.
+ */
+static bool
+io_gone(void *arg)
+{
+	struct conn_io *c = arg;
+	char b;
+	ssize_t n;
+
+	if (c->fd < 0)
+		return false;
+	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
 static const struct stream_io conn_io_ops = {
 	.park = io_park,
 	.wake = io_wake,
 	.cut = io_cut,
+	.gone = io_gone,
 };
 
 static ssize_t

@@ -33,6 +33,7 @@
 
 #define NBUCKETS	256
 #define STALL_MS	2000	/* ended, not closed: then cut */
+#define CHECK_MS	1000	/* a parked stream's client still there? */
 #define IDLE_MS		60000	/* the longest the thread sleeps */
 #define CLIENT_MAX	16
 #define PING		":\n\n"
@@ -76,6 +77,7 @@ struct stream {
 	const struct stream_io	*io;
 	void			*arg;
 	uint64_t		 start_ms, last_out_ms, ended_ms;
+	uint64_t		 next_check_ms;	/* io->gone, while parked */
 	size_t			 len;
 	char			*buf;		/* hub->opt.buffer bytes */
 };
@@ -417,6 +419,20 @@ tick_streams(struct stream_hub *hub, struct topic *t, uint64_t now,
 					    hub->opt.max_age_ms);
 			}
 		}
+		/*
+		 * MHD does not watch a suspended connection: ask whether its
+		 * client has gone, so its slot comes back within CHECK_MS
+		 * rather than at the next ping's failed write.
+		 */
+		if (s->state == S_LIVE && s->parked && s->io->gone != NULL) {
+			if (now >= s->next_check_ms) {
+				s->next_check_ms = now + CHECK_MS;
+				if (s->io->gone(s->arg))
+					end(s, STREAM_END_CLIENT, now);
+			}
+			if (s->state == S_LIVE)
+				next = min64(next, s->next_check_ms);
+		}
 		if (s->state == S_ENDED && !s->cut && s->io != NULL) {
 			if (now - s->ended_ms >= STALL_MS) {
 				metrics_counter_add(
@@ -557,6 +573,8 @@ stream_hub_polled(struct stream_hub *hub, const char *id, uint64_t token,
 		t->poll_token = 0;
 		if (res == STORE_OK && newer(t, c))
 			set_counts(hub, t, c);
+		hub->kick = true;	/* its next poll is a deadline again */
+		pthread_cond_signal(&hub->cv);
 	}
 	pthread_mutex_unlock(&hub->mu);
 	hub_unref(hub);
@@ -678,6 +696,9 @@ stream_start(struct stream *s, const struct store_counts *counts,
 	s->arg = arg;
 	s->state = S_LIVE;
 	s->start_ms = now;
+	/* New deadlines (its ping, its age, the id's poll): wake the thread. */
+	hub->kick = true;
+	pthread_cond_signal(&hub->cv);
 	n = snprintf(retry, sizeof(retry), "retry: %u\n\n", hub->opt.retry_ms);
 	push(s, retry, (size_t)n, now);
 	text = event_text(t->id, &t->counts, &len);
@@ -708,6 +729,7 @@ stream_read(struct stream *s, char *buf, size_t max, enum stream_end *why)
 		return -1;
 	}
 	s->parked = true;
+	s->next_check_ms = now_of(hub) + CHECK_MS;
 	if (s->io != NULL && s->io->park != NULL)
 		s->io->park(s->arg);
 	pthread_mutex_unlock(&hub->mu);

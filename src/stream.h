@@ -96,12 +96,15 @@ enum stream_end {
  * reader is about to return "nothing yet": suspend the connection there);
  * wake: after a park, output or the end has arrived (resume it), called
  * once per park; cut: the stream ended while not parked and its client
- * may never take another byte (shut the socket down).
+ * may never take another byte (shut the socket down); gone (may be NULL):
+ * whether the client of a parked stream has closed its end, asked about
+ * once a second per parked stream (the stream then ends, reason client).
  */
 struct stream_io {
 	void	(*park)(void *arg);
 	void	(*wake)(void *arg);
 	void	(*cut)(void *arg);
+	bool	(*gone)(void *arg);
 };
 
 /*

@@ -6,6 +6,7 @@
  * ignored), reset, and shutdown ending everything.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ fake_now(void)
 /* A fake connection: what the io callbacks did. */
 struct fake_conn {
 	int	parks, wakes, cuts;
+	bool	gone;			/* its client has left */
 };
 
 static void
@@ -44,7 +46,15 @@ fake_cut(void *arg)
 	((struct fake_conn *)arg)->cuts++;
 }
 
-static const struct stream_io fake_io = { fake_park, fake_wake, fake_cut };
+static bool
+fake_gone(void *arg)
+{
+	return ((struct fake_conn *)arg)->gone;
+}
+
+static const struct stream_io fake_io = {
+	fake_park, fake_wake, fake_cut, fake_gone,
+};
 
 /* The polls asked for, by the hub. */
 static int npolls;
@@ -294,6 +304,31 @@ START_TEST(one_poll_per_id_and_stale_answers_ignored)
 }
 END_TEST
 
+/* A parked stream whose client left ends within a second. */
+START_TEST(a_client_gone_is_noticed_while_parked)
+{
+	struct stream_hub *hub = hub_with(10, 0, 4096, 0);
+	struct fake_conn fc = { 0 };
+	struct stream *s = live(hub, "g", 1, 0, &fc);
+	enum stream_end why;
+	char buf[4096];
+
+	drain(s, buf, sizeof(buf));
+	clock_ms += 1000;
+	stream_hub_tick(hub, clock_ms);
+	ck_assert_int_eq(fc.wakes, 0);		/* still there */
+	fc.gone = true;
+	ck_assert_uint_le(stream_hub_tick(hub, clock_ms), clock_ms + 1000);
+	clock_ms += 1000;
+	stream_hub_tick(hub, clock_ms);
+	ck_assert_int_eq(fc.wakes, 1);
+	ck_assert_int_eq(stream_read(s, buf, sizeof(buf), &why), -1);
+	ck_assert_int_eq(why, STREAM_END_CLIENT);
+	stream_close(s);
+	stream_hub_free(hub);
+}
+END_TEST
+
 START_TEST(shutdown_ends_every_stream)
 {
 	struct stream_hub *hub = hub_with(10, 0, 4096, 0);
@@ -327,6 +362,7 @@ Suite *suite_stream(void)
 	tcase_add_test(tc, a_full_buffer_drops_only_its_stream);
 	tcase_add_test(tc, limits_in_all_and_per_client);
 	tcase_add_test(tc, one_poll_per_id_and_stale_answers_ignored);
+	tcase_add_test(tc, a_client_gone_is_noticed_while_parked);
 	tcase_add_test(tc, shutdown_ends_every_stream);
 	suite_add_tcase(s, tc);
 	return s;
