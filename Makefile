@@ -223,6 +223,15 @@ config-docs: $(BUILD)/visitsd
 	$(BUILD)/visitsd --config-markdown > docs/configuration.md
 	$(BUILD)/visitsd --config-example > config.example.ini
 
+# make bot-table: src/bot_table.c from the crawler list pinned in
+# scripts/bots/package.json (crawler-user-agents, MIT), by
+# scripts/gen-bots.mjs.  By hand when the list is bumped; the table is
+# committed, so the build needs neither npm nor the list.
+.PHONY: bot-table
+bot-table:
+	cd scripts/bots && npm ci --no-audit --no-fund --loglevel=error
+	node scripts/gen-bots.mjs
+
 # --- sanitizers and fuzzing (docs/testing.md) ------------------------------
 # make check-asan: the unit and integration tests on an AddressSanitizer +
 # UBSan build in $(ASAN_BUILD).  Reports go to files, so a leak in a daemon
