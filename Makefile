@@ -126,8 +126,12 @@ check-modules: $(OBJS)
 	tests/check-modules.sh --self-test
 	tests/check-modules.sh $(BUILD) $(SRCS:%.c=%.o)
 
-bench: all
+bench: all $(BUILD)/bench_bot
 	@scripts/bench.sh $(BUILD)/visitsd
+
+# The bot matcher's ns/match (scripts/bench.sh runs it first).
+$(BUILD)/bench_bot: $(BUILD)/tests/bench/bench_bot.o $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # make demo: the example page (web/) on 127.0.0.1:8081 counting on visitsd
 # at 127.0.0.1:8080, SQLite and the dev key under ./var.  docs/frontend.md.
