@@ -14,7 +14,7 @@
 # ratio on/off.  The first daemon runs with VISITSD_RATE_LIMIT=0 unless
 # the environment sets it (wrk is one client: the default limit would
 # answer nearly everything 429).
-# First, before any daemon starts, the bot matcher's cost (build/bench_bot,
+# First, with the daemons idle, the bot matcher's cost (build/bench_bot,
 # built by make bench): ns per bot_match on the browser and the crawler
 # User-Agents of tests/data/bots/.
 # Environment: BENCH_CONNECTIONS (default "16 256"), BENCH_DURATION (10s),

@@ -5,8 +5,8 @@
  * The automaton runs over case-folded bytes (ASCII A-Z as a-z), mapped to
  * classes first: only the bytes that occur in some literal get a class of
  * their own, every other byte is class 0, so the transition table is
- * states x classes (some 17,000 x 60 16-bit entries, about 2 MB) instead
- * of states x 256.  It is a full DFA: every state has a next state for
+ * states x classes (13,647 x 50 16-bit entries, 1.4 MB, for
+ * crawler-user-agents 1.60.0) instead of states x 256.  It is a full DFA: every state has a next state for
  * every class, failure links folded in, so a byte costs one table lookup
  * and one test of the hit flag.  A state is a hit when some literal ends
  * there, or at one of its suffix states (the dictionary links); then the
