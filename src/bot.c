@@ -1,20 +1,22 @@
 /*
- * bot: the crawler list's literals (bot_table.c) in one Aho-Corasick
- * automaton, and the match of a User-Agent against it.
+ * bot: the crawler list's literals (bot_table.c) behind a q-gram filter,
+ * and the match of a User-Agent against them.
  *
- * The automaton runs over case-folded bytes (ASCII A-Z as a-z), mapped to
- * classes first: only the bytes that occur in some literal get a class of
- * their own, every other byte is class 0, so the transition table is
- * states x classes (13,647 x 50 16-bit entries, 1.4 MB, for
- * crawler-user-agents 1.60.0) instead of states x 256.  It is a full DFA: every state has a next state for
- * every class, failure links folded in, so a byte costs one table lookup
- * and one test of the hit flag.  A state is a hit when some literal ends
- * there, or at one of its suffix states (the dictionary links); then the
- * candidates are checked for what the folded automaton cannot see: the
- * case of a case-sensitive literal, the anchors and not_after.  Browsers'
- * User-Agents reach no hit state at all, nearly always.
+ * Every literal is indexed by its first four bytes, case-folded (ASCII
+ * A-Z as a-z); the few of three bytes by their three.  One pass over the
+ * User-Agent keeps its last four folded bytes in a 32-bit window and, at
+ * each byte, tests the window's hash in a bitmap of the keys (2^17 bits,
+ * 16 KB; the three-byte keys have one of 2^12).  No bit, no literal can
+ * start there: that is the common case, a handful of cheap, independent
+ * instructions per byte on tables that stay in the CPU's first-level
+ * cache.  A set bit looks the window up in a small open-addressing table
+ * of the exact keys and checks the literals under it for what the key
+ * cannot see: the rest of the literal (as written, or without regard to
+ * case for BOT_ANYCASE), the anchors and not_after.  A browser's
+ * User-Agent sets a few bits ("Appl" begins both AppleWebKit and
+ * Applebot), each settled by a comparison or two.
  *
- * The automaton is built once (pthread_once) and only read afterwards.
+ * The tables are built once (pthread_once) and only read afterwards.
  *
  * Not here: the list (bot_table.c, generated) and what a match means for
  * a request (http_request.c).
@@ -29,115 +31,134 @@
 #include "bot.h"
 #include "util.h"
 
-#define NO_PATTERN	(-1)
+#define BITS		17		/* the bitmap: 2^17 bits, 16 KB */
+#define HASH_K		0x9e3779b1u	/* Fibonacci hashing */
+
+/* The literals that begin with one key: ids[start .. start + n). */
+struct slot {
+	uint32_t	key;		/* 0: empty (no literal holds a NUL) */
+	uint32_t	start;
+	uint32_t	n;
+};
+
+struct keyset {
+	struct slot	*slots;		/* [mask + 1], open addressing */
+	uint32_t	 mask;
+};
 
 static struct {
-	uint16_t	*next;		/* [state * nclass + class] */
-	uint8_t		*hit;		/* [state]: a literal may end here */
-	int32_t		*out;		/* [state]: first literal ending here */
-	uint16_t	*dict;		/* [state]: next suffix state with out */
-	int32_t		*same;		/* [literal]: next with the same state */
+	uint64_t	 bits[((size_t)1 << BITS) / 64];
+	uint8_t		 fold[256];
+	struct keyset	 k4, k3;
+	uint32_t	*ids;		/* literal indices, grouped by key */
 	size_t		*len;		/* [literal]: its length */
-	size_t		 nclass;
-	uint8_t		 cls[256];	/* byte -> class */
-} a;
+} q;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static unsigned char
-fold(unsigned char c)
+static uint32_t
+hash(uint32_t key, unsigned nbits)
 {
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+	return (key * HASH_K) >> (32 - nbits);
 }
 
-/* The byte classes: one per folded byte that occurs in a literal. */
-static void
-build_classes(void)
+/* The key of literal p: its first n (3 or 4) bytes, folded. */
+static uint32_t
+key_of(size_t p, size_t n)
 {
-	memset(a.cls, 0, sizeof(a.cls));
-	a.nclass = 1;
-	for (size_t p = 0; p < bot_table_len; p++)
-		for (const char *s = bot_table[p].lit; *s != '\0'; s++) {
-			unsigned char c = fold((unsigned char)*s);
+	uint32_t k = 0;
 
-			if (a.cls[c] != 0)
-				continue;
-			a.cls[c] = (uint8_t)a.nclass++;
-			if (c >= 'a' && c <= 'z')
-				a.cls[c - 'a' + 'A'] = a.cls[c];
+	for (size_t i = 0; i < n; i++)
+		k = k << 8 | q.fold[(unsigned char)bot_table[p].lit[i]];
+	return k;
+}
+
+static struct slot *
+slot_find(const struct keyset *ks, uint32_t key)
+{
+	uint32_t i = hash(key, 32) & ks->mask;
+
+	while (ks->slots[i].key != 0 && ks->slots[i].key != key)
+		i = (i + 1) & ks->mask;
+	return &ks->slots[i];
+}
+
+/* Index the literals of length >= 4 (n 4) or of length 3 (n 3). */
+static void
+set_bit(uint32_t window)
+{
+	uint32_t h = hash(window, BITS);
+
+	q.bits[h / 64] |= (uint64_t)1 << (h % 64);
+}
+
+static void
+keyset_build(struct keyset *ks, size_t n, uint32_t *next)
+{
+	size_t count = 0, size = 16;
+
+	for (size_t p = 0; p < bot_table_len; p++)
+		if (n == 4 ? q.len[p] >= 4 : q.len[p] == 3)
+			count++;
+	while (size < 2 * count)
+		size *= 2;
+	ks->slots = xcalloc(size, sizeof(*ks->slots));
+	ks->mask = (uint32_t)size - 1;
+	/* First count the literals per key, then place them. */
+	for (size_t p = 0; p < bot_table_len; p++) {
+		struct slot *s;
+		uint32_t k;
+
+		if (!(n == 4 ? q.len[p] >= 4 : q.len[p] == 3))
+			continue;
+		k = key_of(p, n);
+		s = slot_find(ks, k);
+		s->key = k;
+		s->n++;
+		/* A three-byte key sets the bit of every window that ends
+		   in it: any byte, or none (0, at the start), before it. */
+		if (n == 4)
+			set_bit(k);
+		else
+			for (uint32_t prev = 0; prev < 256; prev++)
+				set_bit(prev << 24 | k);
+	}
+	for (size_t i = 0; i <= ks->mask; i++)
+		if (ks->slots[i].key != 0) {
+			ks->slots[i].start = *next;
+			*next += ks->slots[i].n;
+			ks->slots[i].n = 0;
 		}
+	for (size_t p = 0; p < bot_table_len; p++) {
+		struct slot *s;
+
+		if (!(n == 4 ? q.len[p] >= 4 : q.len[p] == 3))
+			continue;
+		s = slot_find(ks, key_of(p, n));
+		q.ids[s->start + s->n++] = (uint32_t)p;
+	}
 }
 
 static void
 build(void)
 {
-	size_t maxstates = 1, nstates = 1, head = 0, tail = 0;
-	uint16_t *fail, *queue;
+	uint32_t next = 0;
 
-	build_classes();
-	for (size_t p = 0; p < bot_table_len; p++)
-		maxstates += strlen(bot_table[p].lit);
-	if (maxstates > UINT16_MAX) {
-		/* The generator keeps the table far below; a bigger list
-		   needs wider states here. */
-		fprintf(stderr, "bot: %zu states do not fit 16 bits\n",
-		    maxstates);
-		abort();
-	}
-	a.next = xcalloc(maxstates * a.nclass, sizeof(*a.next));
-	a.hit = xcalloc(maxstates, sizeof(*a.hit));
-	a.out = xcalloc(maxstates, sizeof(*a.out));
-	a.dict = xcalloc(maxstates, sizeof(*a.dict));
-	a.same = xcalloc(bot_table_len, sizeof(*a.same));
-	a.len = xcalloc(bot_table_len, sizeof(*a.len));
-	fail = xcalloc(maxstates, sizeof(*fail));
-	queue = xcalloc(maxstates, sizeof(*queue));
-	for (size_t s = 0; s < maxstates; s++)
-		a.out[s] = NO_PATTERN;
-
-	/* The trie: an edge to state 0 means none (nothing enters the root). */
+	for (unsigned c = 0; c < 256; c++)
+		q.fold[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	q.len = xcalloc(bot_table_len, sizeof(*q.len));
+	q.ids = xcalloc(bot_table_len, sizeof(*q.ids));
 	for (size_t p = 0; p < bot_table_len; p++) {
-		const char *lit = bot_table[p].lit;
-		size_t s = 0;
-
-		a.len[p] = strlen(lit);
-		for (size_t i = 0; i < a.len[p]; i++) {
-			uint16_t *e = &a.next[s * a.nclass +
-			    a.cls[(unsigned char)lit[i]]];
-
-			if (*e == 0)
-				*e = (uint16_t)nstates++;
-			s = *e;
-		}
-		a.same[p] = a.out[s];
-		a.out[s] = (int32_t)p;
-	}
-
-	/*
-	 * Breadth first: a state's failure state is shallower, so its
-	 * transitions are complete when the state's own missing ones are
-	 * copied from it.
-	 */
-	queue[tail++] = 0;
-	while (head < tail) {
-		size_t s = queue[head++];
-
-		for (size_t c = 0; c < a.nclass; c++) {
-			uint16_t *e = &a.next[s * a.nclass + c];
-			uint16_t f = s == 0 ? 0 : a.next[fail[s] * a.nclass + c];
-
-			if (*e == 0) {
-				*e = f;
-				continue;
-			}
-			fail[*e] = f;
-			a.dict[*e] = a.out[f] != NO_PATTERN ? f : a.dict[f];
-			a.hit[*e] = a.out[*e] != NO_PATTERN || a.dict[*e] != 0;
-			queue[tail++] = *e;
+		q.len[p] = strlen(bot_table[p].lit);
+		if (q.len[p] < 3) {
+			/* The generator keeps every literal at 3 bytes or more. */
+			fprintf(stderr, "bot: literal \"%s\" is shorter than 3 "
+			    "bytes\n", bot_table[p].lit);
+			abort();
 		}
 	}
-	free(fail);
-	free(queue);
+	keyset_build(&q.k4, 4, &next);
+	keyset_build(&q.k3, 3, &next);
 }
 
 void
@@ -146,18 +167,25 @@ bot_init(void)
 	pthread_once(&once, build);
 }
 
-/* Whether literal p, found folded at ua[at .. at+len), matches as written. */
+/* Whether literal p matches ua[at .. at + its length) as written. */
 static bool
 verify(size_t p, const char *ua, size_t len, size_t at)
 {
 	const struct bot_pattern *b = &bot_table[p];
-	size_t n = a.len[p], na;
+	size_t n = q.len[p], na;
 
+	if (at + n > len)
+		return false;
 	if ((b->flags & BOT_START) && at != 0)
 		return false;
 	if ((b->flags & BOT_END) && at + n != len)
 		return false;
-	if (!(b->flags & BOT_ANYCASE) && memcmp(ua + at, b->lit, n) != 0)
+	if (b->flags & BOT_ANYCASE) {
+		for (size_t i = 0; i < n; i++)
+			if (q.fold[(unsigned char)ua[at + i]] !=
+			    q.fold[(unsigned char)b->lit[i]])
+				return false;
+	} else if (memcmp(ua + at, b->lit, n) != 0)
 		return false;
 	if (b->not_after != NULL) {
 		na = strlen(b->not_after);
@@ -167,25 +195,45 @@ verify(size_t p, const char *ua, size_t len, size_t at)
 	return true;
 }
 
+/* The literals under key (its bit is set) that match at ua[at..]. */
+static bool
+candidates(const struct keyset *ks, uint32_t key, const char *ua,
+    size_t len, size_t at)
+{
+	const struct slot *s = slot_find(ks, key);
+
+	for (uint32_t i = 0; i < s->n; i++)
+		if (verify(q.ids[s->start + i], ua, len, at))
+			return true;
+	return false;
+}
+
+/* The window's bit is set: the literals that may end or start in it. */
+static bool
+settle(uint32_t w, const char *ua, size_t len, size_t i)
+{
+	if (candidates(&q.k3, w & 0xffffff, ua, len, i - 2))
+		return true;
+	return i >= 3 && candidates(&q.k4, w, ua, len, i - 3);
+}
+
 bool
 bot_match(const char *ua, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)ua;
-	size_t s = 0;
+	uint32_t w = 0;
 
 	if (ua == NULL || len == 0)
 		return false;
 	bot_init();
 	for (size_t i = 0; i < len; i++) {
-		s = a.next[s * a.nclass + a.cls[u[i]]];
-		if (!a.hit[s])
-			continue;
-		for (size_t t = s; t != 0; t = a.dict[t])
-			for (int32_t p = a.out[t]; p != NO_PATTERN;
-			    p = a.same[p])
-				if (verify((size_t)p, ua, len,
-				    i + 1 - a.len[p]))
-					return true;
+		uint32_t h;
+
+		w = w << 8 | q.fold[u[i]];
+		h = hash(w, BITS);
+		if (((q.bits[h / 64] >> (h % 64)) & 1) && i >= 2 &&
+		    settle(w, ua, len, i))
+			return true;
 	}
 	return false;
 }

@@ -7,10 +7,12 @@
  * says how), each matched as written or, for the few generic tokens
  * ("bot", "crawler", ...), without regard to ASCII case, optionally
  * anchored at the start or the end of the User-Agent.  bot_match finds
- * them all in one pass over the string: an Aho-Corasick automaton over
- * case-folded bytes, built once from the table on first use, then only
- * read, so any thread may call it.  Its cost is linear in the length of
- * the User-Agent, not in the size of the list (docs/performance.md).
+ * them all in one pass over the string: at each byte, a bitmap of the
+ * literals' first bytes (case-folded) says whether one may start there,
+ * and only then are the candidates compared.  The tables are built once
+ * from the list on first use, then only read, so any thread may call it.
+ * Its cost is linear in the length of the User-Agent, not in the size of
+ * the list (docs/performance.md).
  *
  * Not here: what a match means for a request (http_request.c answers a
  * crawler's increment like a read unless count_bots is set).
@@ -47,13 +49,13 @@ extern const char		bot_table_source[];	/* "<list> <version>" */
  * any byte) matches a pattern of the table.  An empty User-Agent (len 0,
  * or ua NULL) does not: the list names crawlers by what they say they
  * are, and one that says nothing is not claimed to be one (docs/api.md,
- * Bots).  Pure apart from the automaton built on first use; thread-safe.
+ * Bots).  Pure apart from the tables built on first use; thread-safe.
  */
 bool	bot_match(const char *ua, size_t len);
 
 /*
- * Build the automaton now rather than on the first bot_match (a few
- * milliseconds), e.g. at startup.  Idempotent, thread-safe.
+ * Build the tables now rather than on the first bot_match (well under a
+ * millisecond), e.g. at startup.  Idempotent, thread-safe.
  */
 void	bot_init(void);
 

@@ -158,6 +158,28 @@ START_TEST(not_after_spares_cubot_phones)
 }
 END_TEST
 
+/* The three-byte literals ("Y!J", "BW/", "ds9", "bot") and the edges. */
+START_TEST(short_literals_match_anywhere)
+{
+	ck_assert(match("Y!J"));
+	ck_assert(match("Y!J-ASR/0.1 crawler"));
+	ck_assert(match("Mozilla/5.0 (compatible; Y!J-WSC/1.0)"));
+	ck_assert(match("xxds9"));
+	ck_assert(match("ds9 at the start"));
+	ck_assert(!match("DS9"));		/* the list's case */
+	ck_assert(match("BW/1.0"));		/* "^BW\/" and "BW\/" */
+	ck_assert(match("x BW/1.0"));
+	ck_assert(match("xbot"));
+	ck_assert(match("BoT"));
+	/* A literal of four bytes or more at the very start and end. */
+	ck_assert(match("Slurp"));
+	ck_assert(match("Mozilla/5.0 Slurp"));
+	ck_assert(!match("Slur"));
+	ck_assert(!match("Y!"));
+	ck_assert(!match("ds"));
+}
+END_TEST
+
 START_TEST(the_length_bounds_the_match)
 {
 	const char ua[] = "Mozilla/5.0 Googlebot/2.1";
@@ -195,8 +217,8 @@ match_many(void *arg)
 	return NULL;
 }
 
-/* The first calls build the automaton once, whoever comes first. */
-START_TEST(threads_share_one_automaton)
+/* The first calls build the tables once, whoever comes first. */
+START_TEST(threads_share_one_table)
 {
 	pthread_t t[4];
 	void *r;
@@ -223,13 +245,14 @@ Suite *suite_bot(void)
 	Suite *s = suite_create("bot");
 	TCase *tc = tcase_create("bot");
 
-	tcase_add_test(tc, threads_share_one_automaton);
+	tcase_add_test(tc, threads_share_one_table);
 	tcase_add_test(tc, browsers_are_not_bots);
 	tcase_add_test(tc, crawlers_are_bots);
 	tcase_add_test(tc, an_empty_user_agent_is_not_a_bot);
 	tcase_add_test(tc, list_literals_keep_their_case_generic_tokens_do_not);
 	tcase_add_test(tc, anchors_hold);
 	tcase_add_test(tc, not_after_spares_cubot_phones);
+	tcase_add_test(tc, short_literals_match_anywhere);
 	tcase_add_test(tc, the_length_bounds_the_match);
 	tcase_add_test(tc, every_byte_is_safe);
 	tcase_add_test(tc, the_table_names_its_source);
