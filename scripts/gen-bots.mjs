@@ -19,8 +19,10 @@
 //   - anything else (\d, [^-], [\s\S]*, a quantifier) is a gap: the
 //     pattern is BROADENED to its longest literal run (at least 4 bytes),
 //     which matches everything the regex matches and possibly more.  The
-//     broadened patterns are printed; one whose every run is shorter is
-//     DROPPED, and printed too (none is, with 1.60.0).
+//     broadened patterns are printed; one whose every run is shorter, or
+//     a literal pattern under 3 bytes (src/bot.c indexes literals by
+//     their first 3 or 4), is DROPPED, and printed too (none is, with
+//     1.60.0).
 //
 // To the list it adds a few generic tokens (GENERIC below), matched
 // without regard to case, as other bot detectors do: "bot", "crawler",
@@ -41,6 +43,7 @@ const license = readFileSync(`${LIST}LICENSE`, 'utf8').trim().split('\n')
   .map((l) => (l ? ` * ${l}` : ' *')).join('\n');
 
 const MIN_RUN = 4;	// shortest literal a broadened pattern may keep
+const MIN_LIT = 3;	// shortest literal src/bot.c indexes (by 3 or 4 bytes)
 const MAX_EXPAND = 16;	// most literals one pattern may expand into
 
 // Generic tokens, case-insensitive.  notAfter: not when these bytes come
@@ -146,6 +149,7 @@ function reduce(alt) {
   const exact = alt.every((p, k) => typeof p === 'object' ||
     (p === 'start' && k === 0) || (p === 'end' && k === alt.length - 1));
   let k = runs[0];
+  if (exact && alt[k].s.length < MIN_LIT) return null;
   if (!exact) {
     for (const r of runs) if (alt[r].s.length > alt[k].s.length) k = r;
     if (alt[k].s.length < MIN_RUN) return null;
