@@ -89,6 +89,12 @@ const struct setting config_table_settings[] = {
 	    0, 0, NULL, NULL, NULL,
 	    "Compatibility: GET also increments, as the classic Lambda "
 	    "counter did. Off: GET only reads." },
+	{ "count_bots", "server", T_BOOL, F(count_bots), "false",
+	    0, 0, NULL, NULL, NULL,
+	    "Count increments whose User-Agent is on the crawler list "
+	    "(crawler-user-agents; curl and HTTP libraries are on it). Off: "
+	    "they are answered like a GET, nothing counted, and counted in "
+	    "visitsd_http_bot_visits_total." },
 	STR("server", trusted_proxies, "", check_proxies,
 	    "Proxies whose forwarding header names the client: a comma "
 	    "list of IPv4/IPv6 CIDRs (10.0.0.0/8, 2001:db8::/32). Empty: "
@@ -105,7 +111,7 @@ const struct setting config_table_settings[] = {
 	INT("stream", stream_max_per_client, 4, 0, 65536,
 	    "Live-count streams open at once from one client address (the "
 	    "one the rate limit uses); the next is answered 503. 0: no cap. "
-	    "Added to max_connections_per_client for the socket cap."),
+	    "They count in max_connections_per_client too."),
 	INT("stream", stream_max_age, 3600, 1, 86400,
 	    "Seconds a stream lasts before the server ends it (EventSource "
 	    "then reconnects after its retry: delay)."),

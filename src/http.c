@@ -60,6 +60,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "bot.h"
 #include "config.h"
 #include "guard.h"
 #include "http.h"
@@ -194,18 +195,15 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	/*
 	 * Live-count streams have their own limits (stream.c) and are not
 	 * ordinary requests (http_conn.c counts them apart): room for them
-	 * on top, in all and per client address.
+	 * on top in all.  MHD's per-address cap still counts them: it is a
+	 * socket-level bound that stays what max_connections_per_client says
+	 * (stream_max_per_client is far below it by default).
 	 */
 	unsigned int per_client = cfg->max_connections_per_client > 0 ?
 	    (unsigned int)cfg->max_connections_per_client : 0;
 
-	if (streams) {
+	if (streams)
 		limit += (unsigned int)cfg->stream_max;
-		if (per_client > 0)
-			per_client += (unsigned int)
-			    (cfg->stream_max_per_client > 0 ?
-			    cfg->stream_max_per_client : cfg->stream_max);
-	}
 
 	if ((l->sock = http_listen_open(listen, l->address,
 	    sizeof(l->address), err, errlen)) == NULL)
@@ -244,6 +242,8 @@ http_new(const struct config *cfg, struct store *store,
 	h->store = store;
 	h->keys = keys;
 	h->auth_none = cfg->auth != NULL && strcmp(cfg->auth, "none") == 0;
+	h->count_bots = cfg->count_bots;
+	bot_init();		/* the crawler tables, not on a request */
 	h->max_body = cfg->max_body > 0 ? (size_t)cfg->max_body : 0;
 	snprintf(h->cors_max_age, sizeof(h->cors_max_age), "%d",
 	    cfg->cors_max_age);
