@@ -225,7 +225,11 @@ api_decide(const struct api_options *opt, const char *method,
 			answer(d, 204, NULL);
 			return;
 		}
-		/* The key may come as ?key= (http_stream_query_key). */
+		/*
+		 * The key may come as ?key= (http_stream_query_key).  Public
+		 * ids (VISITSD_PUBLIC_IDS, helper badge) belong here exactly
+		 * as on the GET route: a public id streams without a key.
+		 */
 		if (!key_ok && !opt->auth_none) {
 			answer(d, 403, "Forbidden");
 			return;
