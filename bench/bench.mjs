@@ -528,6 +528,8 @@ function printTables(res) {
   ref('idle RSS MB: SQLite', res.sqliteIdle, 1);
   ref('idle RSS MB: DynamoDB', res.dynIdle, 1);
   ref('idle RSS MB: nginx (master + worker)', res.nginxIdle, 1);
+  ref('KiB per connection at 512, SQLite ((peak − idle) ÷ 512)', (res.sqliteRss - res.sqliteIdle) * 1024 / 512, 1);
+  ref('KiB per connection at 512, DynamoDB ((peak − idle) ÷ 512)', (res.dynRss - res.dynIdle) * 1024 / 512, 1);
 }
 
 main().catch((e) => { console.error(`bench: ${e.message}`); process.exit(1); });
