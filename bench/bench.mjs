@@ -187,8 +187,10 @@ request = function() return reqs[math.random(1, #reqs)] end
 
 function wrk(port, conns, script, duration = DURATION) {
   const t = Math.min(Number(THREADS), conns);
+  // A 10 s timeout, not wrk's 2 s: an overloaded contender's late answers
+  // count, instead of wrk reconnecting and the server working for nobody.
   const r = spawnSync('taskset', ['-c', LOAD_CPU, 'wrk', `-t${t}`, `-c${conns}`, `-d${duration}`,
-    '-s', script, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+    '--timeout', '10s', '-s', script, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}${r.stdout}`);
   const out = r.stdout;
   const num = (re) => { const m = re.exec(out); return m ? Number(m[1]) : 0; };
@@ -212,19 +214,26 @@ const fmt = (x, d = 0) => (x === undefined || Number.isNaN(x) ? '-' :
  * first row starts after a warm-up run of WARMUP at the same load, not
  * counted (JIT compilers, connection pools, the first SQLite pages).
  */
-function row(server, label, conns, method, hot, extra = {}) {
+function row(server, label, conns, method, hot, extra = {}, peer = null) {
+  server.posts ??= 0;
   if (!server.warm) {
-    wrk(server.port, conns, luaScript(method, hot), WARMUP);
+    const w0 = wrk(server.port, conns, luaScript(method, hot), WARMUP);
+    if (method === 'POST') server.posts += w0.total - w0.non2xx;
     server.warm = true;
   }
   const c0 = cpuSeconds(server.pid);
+  const p0 = peer ? cpuSeconds(peer.child.pid) : 0;
+  const t0 = process.hrtime.bigint();
   const w = wrk(server.port, conns, luaScript(method, hot));
   const cpu = cpuSeconds(server.pid) - c0;
-  const r = { contender: server.name, row: label, conns, method, ...w, cpuUs: w.total ? cpu * 1e6 / w.total : NaN, ...extra };
+  // The peer's share of its CPU over the row: near 100 %, the row measures the peer.
+  const peerPct = peer ? (cpuSeconds(peer.child.pid) - p0) / (Number(process.hrtime.bigint() - t0) / 1e9) * 100 : NaN;
+  if (method === 'POST') server.posts += w.total - w.non2xx;
+  const r = { contender: server.name, row: label, conns, method, ...w, cpuUs: w.total ? cpu * 1e6 / w.total : NaN, peerPct, ...extra };
   rows.push(r);
   console.log(`  ${server.name.padEnd(9)} ${label.padEnd(22)} c=${String(conns).padEnd(4)} ${fmt(w.rps).padStart(9)} req/s ` +
     `${fmt(r.cpuUs, 1).padStart(7)} µs CPU/req  latency ${w.latency}  (${w.total} requests, ${w.non2xx} non-2xx` +
-    `${w.errors ? `, socket errors ${w.errors}` : ''})`);
+    `${w.errors ? `, socket errors ${w.errors}` : ''}${peer ? `; the peer used ${fmt(peerPct)} % of its CPU` : ''})`);
   return r;
 }
 
@@ -306,7 +315,16 @@ async function startPeer() {
     child.once('exit', (c) => reject(new Error(`aws-peer exited (${c}); is tests/node_modules installed?`)));
   });
   child.stdout.resume();
-  const control = async (method, p) => (await fetch(info.control + p, { method })).json();
+  // The control API; null when the peer does not answer (a row then says
+  // "not measured" instead of ending the run).
+  const control = async (method, p) => {
+    try {
+      return await (await fetch(info.control + p, { method, signal: AbortSignal.timeout(30000) })).json();
+    } catch (e) {
+      console.log(`  the peer's control API failed (${method} ${p}): ${e.cause?.message ?? e.message}`);
+      return null;
+    }
+  };
   return { ...info, child, control };
 }
 
@@ -414,9 +432,8 @@ async function main() {
       }));
       sum += JSON.parse(body).visits ?? 0;
     }
-    const posts = [res.sqlite32, res.sqlite256, res.sqlite512].reduce((a, r) => a + r.total - r.non2xx, 0);
-    console.log(`  sqlite    stored visits after the run: ${sum} (wrk saw ${posts} POSTs answered 2xx; ` +
-      'requests cut off at wrk\'s deadline may add a few)');
+    console.log(`  sqlite    stored visits after the run: ${sum} (wrk saw ${s.posts} POSTs answered 2xx, warm-up ` +
+      'included; requests cut off at wrk\'s deadline may add a few)');
     await stop(s.child);
   }
   loads.push(loadavg());
@@ -427,13 +444,13 @@ async function main() {
     console.log(`DynamoDB path (the peer answers ${LATENCY_MS} ms late; POST, ids drawn from 100, 512 connections):`);
     if (want('express')) {
       const s = await startExpress(peer);
-      res.express = row(s, 'POST 100 ids', 512, 'POST', false);
+      res.express = row(s, 'POST 100 ids', 512, 'POST', false, {}, peer);
       res.expressRss = hwmMB(s.pid);
       await stop(s.child);
     }
     if (want('flask')) {
       const s = await startFlask(peer);
-      res.flask = row(s, 'POST 100 ids', 512, 'POST', false);
+      res.flask = row(s, 'POST 100 ids', 512, 'POST', false, {}, peer);
       res.flaskRss = hwmMB(s.pid);
       await stop(s.child);
     }
@@ -441,11 +458,11 @@ async function main() {
       const s = await startVisitsd('dynamodb', { VISITSD_STORE: 'dynamodb', VISITSD_DYNAMODB_TABLE: peer.table,
         ...awsEnv(peer) });
       res.dynIdle = rssMB(s.pid);
-      res.dyn = row(s, 'POST 100 ids', 512, 'POST', false);
+      res.dyn = row(s, 'POST 100 ids', 512, 'POST', false, {}, peer);
       for (const c of [64, 512]) {
         await peer.control('POST', '/counters/reset');
-        const r = row(s, 'POST one hot id', c, 'POST', true);
-        const n = (await peer.control('GET', '/counters')).ops?.UpdateItem?.requests ?? 0;
+        const r = row(s, 'POST one hot id', c, 'POST', true, {}, peer);
+        const n = (await peer.control('GET', '/counters'))?.ops?.UpdateItem?.requests ?? NaN;
         r.updatesPerVisit = r.total ? n / r.total : NaN;
         console.log(`  ${''.padEnd(9)} ${''.padEnd(22)}        ${n} UpdateItem calls: ${fmt(r.updatesPerVisit, 4)} per visit`);
         res[`hot${c}`] = r;
@@ -479,14 +496,15 @@ async function main() {
 function printTables(res) {
   const line = (cells) => console.log(`| ${cells.join(' | ')} |`);
   console.log('\nmeasured (one run; req/s from wrk, CPU µs per request from /proc, peak RSS = VmHWM after the 512-connection row):\n');
-  line(['contender', 'row', 'connections', 'req/s', 'CPU µs/request', 'non-2xx', 'peak RSS MB']);
-  line(['---', '---', '---:', '---:', '---:', '---:', '---:']);
+  line(['contender', 'row', 'connections', 'req/s', 'CPU µs/request', 'non-2xx', 'peak RSS MB', 'peer CPU %']);
+  line(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:']);
   const rss = { mhd: res.mhdRss, nginx: res.nginxRss, sqlite: res.sqliteRss, express: res.expressRss,
     flask: res.flaskRss, dynamodb: res.dynRss };
   for (const r of rows) {
     if (r.row === 'startup') continue;
     line([r.contender, r.row, r.conns, fmt(r.rps), fmt(r.cpuUs, 1), fmt(r.non2xx),
-      r.conns === 512 || (r.contender === 'mhd' && r.conns === 256) ? fmt(rss[r.contender], 1) : '']);
+      r.conns === 512 || (r.contender === 'mhd' && r.conns === 256) ? fmt(rss[r.contender], 1) : '',
+      Number.isNaN(r.peerPct) ? '' : fmt(r.peerPct)]);
   }
   const ratio = (a, b) => (a && b ? a / b : NaN);
   const t = [];
