@@ -317,12 +317,17 @@ async function startPeer() {
   child.stdout.resume();
   // The control API; null when the peer does not answer (a row then says
   // "not measured" instead of ending the run).
+  // Three tries: fetch may reuse a kept-alive socket the peer has just
+  // closed ("other side closed") after a 10 s row.
   const control = async (method, p) => {
-    try {
-      return await (await fetch(info.control + p, { method, signal: AbortSignal.timeout(30000) })).json();
-    } catch (e) {
-      console.log(`  the peer's control API failed (${method} ${p}): ${e.cause?.message ?? e.message}`);
-      return null;
+    for (let i = 1; ; i++) {
+      try {
+        return await (await fetch(info.control + p, { method, signal: AbortSignal.timeout(30000) })).json();
+      } catch (e) {
+        if (i < 3) continue;
+        console.log(`  the peer's control API failed (${method} ${p}): ${e.cause?.message ?? e.message}`);
+        return null;
+      }
     }
   };
   return { ...info, child, control };
