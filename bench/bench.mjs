@@ -515,10 +515,18 @@ function printTables(res) {
   const t = [];
   const target = (name, measured, shown, goal, met, today) =>
     t.push([name, goal, shown, today ?? '', Number.isNaN(measured) || measured === undefined ? 'not measured' : met ? 'met' : 'not met']);
+  // The req/s ratio is the target; on a loaded machine it also measures
+  // how the scheduler shares the CPU among 1 nginx worker and visitsd's
+  // threads, so the inverse CPU-per-request ratio is shown beside it, and
+  // the target counts as met only when both are.
   const r1 = ratio(res.sqlite32?.rps, res.nginx32?.rps);
-  target('POST on SQLite at 32 connections ÷ nginx', r1, fmt(r1, 3), '≥ 0.6', r1 >= 0.6, '0.19');
+  const c1 = ratio(res.nginx32?.cpuUs, res.sqlite32?.cpuUs);
+  target('POST on SQLite at 32 connections ÷ nginx (req/s; CPU per request nginx ÷ SQLite)', r1,
+    `${fmt(r1, 3)} (CPU ${fmt(c1, 3)})`, '≥ 0.6', r1 >= 0.6 && c1 >= 0.6, '0.19');
   const r2 = ratio(res.sqliteGet?.rps, res.nginxGet?.rps);
-  target('GET on SQLite at 32 connections ÷ nginx', r2, fmt(r2, 3), '≥ 0.8', r2 >= 0.8);
+  const c2 = ratio(res.nginxGet?.cpuUs, res.sqliteGet?.cpuUs);
+  target('GET on SQLite at 32 connections ÷ nginx (req/s; CPU per request nginx ÷ SQLite)', r2,
+    `${fmt(r2, 3)} (CPU ${fmt(c2, 3)})`, '≥ 0.8', r2 >= 0.8 && c2 >= 0.8);
   const r3 = ratio(res.dyn?.cpuUs, res.express?.cpuUs);
   target(`DynamoDB, ${LATENCY_MS} ms, 512 connections: CPU per request ÷ Express + SDK v3`, r3,
     Number.isNaN(r3) ? '-' : `${fmt(r3, 4)} (1/${fmt(1 / r3, 1)})`, '≤ 1/30 (0.0333)', r3 <= 1 / 30, '1/18');
