@@ -385,11 +385,12 @@ log_buffer_stop(void)
 
 /*
  * Write one line: msg (any bytes) escaped, and in JSON mode the fields
- * (already escaped JSON members built by log_request, or NULL) after it.
- * Nothing reaches stderr without passing escape_append.
+ * (already escaped JSON members, or NULL) after it; request: a request
+ * line (text mode's; log_request builds its JSON line itself), buffered
+ * while buffering.  Nothing reaches stderr without passing escape_append.
  */
 static void
-emit(enum log_level level, const char *msg, const char *fields)
+emit(enum log_level level, const char *msg, const char *fields, bool request)
 {
 	char buf[LINE_MAX_LEN], ts[TS_LEN + 1];
 	size_t off = 0, flen = fields != NULL ? strlen(fields) : 0;
@@ -415,7 +416,7 @@ emit(enum log_level level, const char *msg, const char *fields)
 		escape_append(buf, sizeof(buf) - 2, &off, msg, false);
 	}
 	buf[off++] = '\n';
-	put_line(buf, off, false);
+	put_line(buf, off, request);
 }
 
 static void LOG_PRINTF(3, 0)
@@ -430,7 +431,7 @@ vlog(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (errnum != 0 && n >= 0 && (size_t)n < sizeof(msg))
 		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s",
 		    strerror(errnum));
-	emit(level, msg, NULL);
+	emit(level, msg, NULL, false);
 }
 
 #define LOG_FN(name, level, with_errno)				\
@@ -523,7 +524,7 @@ log_request(const char *method, const char *path, int status, double ms,
 	if (!log_json) {
 		snprintf(msg, sizeof(msg), "%s %s %d %.3fms %s", method, path,
 		    status, ms, client);
-		emit(LOG_INFO, msg, NULL);
+		emit(LOG_INFO, msg, NULL, true);
 		return;
 	}
 	/*
