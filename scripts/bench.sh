@@ -11,6 +11,9 @@
 # Flask, boto3, Node.js), the AWS test peer's modules (tests/node_modules)
 # and the bench's own (bench/node_modules: Express, @aws-sdk/client-dynamodb),
 # which `make bench` installs; it builds bench/mhd_static.c itself.
+# First, with nothing else running, the bot matcher's cost (build/bench_bot,
+# built by make bench): ns per bot_match on the browser and the crawler
+# User-Agents of tests/data/bots/.
 set -eu
 
 bin=${1:-build/visitsd}
@@ -35,5 +38,11 @@ if [ ! -x "$mhd" ] || [ "$here/bench/mhd_static.c" -nt "$mhd" ]; then
 	# shellcheck disable=SC2046
 	${CC:-cc} -O2 -Wall -Wextra -o "$mhd" "$here/bench/mhd_static.c" \
 	    $(pkg-config --cflags --libs libmicrohttpd) -pthread
+fi
+bench_bot=${BENCH_BOT:-$build/bench_bot}
+if [ -x "$bench_bot" ]; then
+	"$bench_bot" "$here/tests/data/bots/browsers.txt" "$here/tests/data/bots/crawlers.txt"
+else
+	echo "bench: $bench_bot is not built (make bench builds it): no bot_match figure"
 fi
 exec node "$here/bench/bench.mjs" "$bin" "$mhd"

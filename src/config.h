@@ -43,10 +43,19 @@ struct config {
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */
+	bool	 count_bots;		/* VISITSD_COUNT_BOTS: crawlers count */
 	bool	 metrics_public;	/* VISITSD_METRICS_PUBLIC: /metrics on
 					   the main listener too */
 	char	*trusted_proxies;	/* VISITSD_TRUSTED_PROXIES, CIDR list */
 	char	*client_address_header;	/* VISITSD_CLIENT_ADDRESS_HEADER */
+	/* [stream] */
+	int	 stream_max;		/* VISITSD_STREAM_MAX, in all */
+	int	 stream_max_per_client;	/* VISITSD_STREAM_MAX_PER_CLIENT */
+	int	 stream_max_age;	/* VISITSD_STREAM_MAX_AGE, seconds */
+	int	 stream_interval_ms;	/* VISITSD_STREAM_INTERVAL_MS */
+	int	 stream_ping;		/* VISITSD_STREAM_PING, seconds */
+	int	 stream_poll_ms;	/* VISITSD_STREAM_POLL_MS, 0 off */
+	int	 stream_buffer;		/* VISITSD_STREAM_BUFFER, bytes */
 	/* [auth] */
 	char	*auth;			/* VISITSD_AUTH "key" | "none" */
 	char	*api_key;		/* VISITSD_API_KEY, secret, wiped */
