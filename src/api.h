@@ -20,6 +20,7 @@
 enum api_route {
 	API_ROUTE_NOT_FOUND,
 	API_ROUTE_VISITS,		/* /api/visits/{id} */
+	API_ROUTE_STREAM,		/* /api/visits/{id}/stream */
 	API_ROUTE_HEALTHZ,
 	API_ROUTE_READYZ,
 	API_ROUTE_METRICS,
@@ -37,6 +38,7 @@ enum api_action {
 	API_READYZ,			/* keys loaded? store_check */
 	API_METRICS,			/* metrics_render */
 	API_HISTORY,			/* store_history(id, days) */
+	API_STREAM,			/* store_get(id), then the stream */
 };
 
 /* What the routing depends on besides the request. */

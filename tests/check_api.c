@@ -377,15 +377,46 @@ START_TEST(history_json)
 }
 END_TEST
 
+/* /api/visits/{id}/stream: GET only, the key first, the same ids. */
+START_TEST(stream_route)
+{
+	struct api_options o = { .get_increments = true };
+	struct api_decision d;
+
+	d = decide(&o, "GET", "/api/visits/alice/stream", true);
+	ck_assert_int_eq(d.route, API_ROUTE_STREAM);
+	ck_assert_int_eq(d.action, API_STREAM);	/* never an increment */
+	ck_assert_str_eq(d.id, "alice");
+	d = decide(&o, "GET", "/api/visits/a%2Eb/stream", true);
+	ck_assert_str_eq(d.id, "a.b");
+	d = decide(&o, "POST", "/api/visits/alice/stream", true);
+	ck_assert_int_eq(d.status, 405);
+	ck_assert_str_eq(d.allow, "GET, OPTIONS");
+	d = decide(&o, "OPTIONS", "/api/visits/alice/stream", false);
+	ck_assert_int_eq(d.status, 204);
+	ck_assert(d.preflight);
+	d = decide(&o, "GET", "/api/visits/alice/stream", false);
+	ck_assert_int_eq(d.status, 403);
+	d = decide(&o, "GET", "/api/visits/a/b/stream", true);
+	ck_assert_int_eq(d.status, 400);
+	d = decide(&o, "GET", "/api/visits//stream", true);
+	ck_assert_int_eq(d.status, 400);
+	/* An id called "stream" is an id. */
+	d = decide(&o, "GET", "/api/visits/stream", true);
+	ck_assert_int_eq(d.route, API_ROUTE_VISITS);
+	ck_assert_str_eq(d.id, "stream");
+}
+END_TEST
+
 /* Metrics label requests by these names: every route has one. */
 START_TEST(every_route_is_named)
 {
 	static const char *const names[] = {
-		"not_found", "visits", "healthz", "readyz", "metrics",
-		"history",
+		"not_found", "visits", "stream", "healthz", "readyz",
+		"metrics", "history",
 	};
 
-	ck_assert_int_eq(API_NROUTES, 6);
+	ck_assert_int_eq(API_NROUTES, 7);
 	for (int r = 0; r < API_NROUTES; r++)
 		ck_assert_str_eq(api_route_name((enum api_route)r), names[r]);
 	ck_assert_ptr_null(api_route_name((enum api_route)API_NROUTES));
@@ -523,6 +554,7 @@ Suite *suite_api(void)
 	tcase_add_test(tc, history_route);
 	tcase_add_test(tc, history_days_are_1_to_366);
 	tcase_add_test(tc, history_json);
+	tcase_add_test(tc, stream_route);
 	tcase_add_test(tc, cors_star);
 	tcase_add_test(tc, cors_list_echoes_with_vary);
 	tcase_add_test(tc, cors_empty_and_bad);
