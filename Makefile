@@ -128,7 +128,8 @@ check-modules: $(OBJS)
 
 # make bench: issue 12's table, every contender side by side in one run
 # (scripts/bench.sh, bench/bench.mjs; BENCH_QUICK=1 for a smoke run).
-# make bench-limiter: the rate limiter on/off (scripts/bench-limiter.sh).
+# make bench-limiter: the rate limiter and unique visitors on/off
+# (scripts/bench-limiter.sh).
 .PHONY: bench-deps bench-limiter
 bench:
 	@scripts/deps.sh bench
