@@ -67,6 +67,7 @@
 #include "http_listen.h"
 #include "http_request.h"
 #include "log.h"
+#include "salt.h"
 #include "store.h"
 #include "util.h"
 
@@ -252,6 +253,9 @@ http_new(const struct config *cfg, struct store *store,
 		goto fail;
 	if ((h->guard = guard_new(cfg, err, errlen)) == NULL)
 		goto fail;
+	if ((h->salts = salt_keeper_new(cfg, store, NULL, err, errlen)) ==
+	    NULL)
+		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
 	raise_fd_limit(cfg, split);
@@ -342,6 +346,7 @@ http_shutdown(struct http *h, int timeout_s)
 	atomic_store(&h->stopping, true);
 	quiesce(&h->main);
 	quiesce(&h->metrics);
+	salt_keeper_stop(h->salts);	/* it may be inside the store */
 	if (h->sweeper_started)		/* served: not a failed http_new */
 		store_shutdown(h->store);
 
@@ -368,6 +373,7 @@ http_free(struct http *h)
 	pthread_cond_destroy(&h->sweep_cv);
 	pthread_mutex_destroy(&h->sweep_mu);
 	guard_free(h->guard);
+	salt_keeper_free(h->salts);
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

@@ -30,6 +30,7 @@
 
 struct apikey_ring;
 struct guard;
+struct salt_keeper;
 struct http;
 struct http_conn_table;
 struct http_listen;
@@ -48,6 +49,7 @@ struct http {
 	struct apikey_ring	*keys;		/* borrowed */
 	struct api_cors		*cors;
 	struct guard		*guard;		/* origin guard, rate limit */
+	struct salt_keeper	*salts;		/* unique visitors' salts */
 	bool			 auth_none;
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */

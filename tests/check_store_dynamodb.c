@@ -422,7 +422,7 @@ open_again(const char *table)
 
 /* A visit of visitor number who (a made-up hash) on day. */
 static enum store_result
-visit_sync(struct store *s, const char *id, uint32_t day, int who,
+dyn_visit_sync(struct store *s, const char *id, uint32_t day, int who,
     struct store_counts *c)
 {
 	struct store_visit v = { .day = day, .has_visitor = who >= 0 };
@@ -448,7 +448,7 @@ visit_sync(struct store *s, const char *id, uint32_t day, int who,
 #define VISIT(s, id, day, who, v, u) do {				\
 	struct store_counts c_;						\
 									\
-	ck_assert_int_eq(visit_sync((s), (id), (day), (who), &c_),	\
+	ck_assert_int_eq(dyn_visit_sync((s), (id), (day), (who), &c_),	\
 	    STORE_OK);							\
 	ck_assert_uint_eq(c_.visits, (v));				\
 	ck_assert_uint_eq(c_.unique, (u));				\
@@ -557,7 +557,7 @@ START_TEST(counter_faults_keep_uniques_exact)
 	app = peer_counter("UpdateItem", "applied");
 	control_ok("POST", "/faults", "{\"op\":\"UpdateItem\","
 	    "\"kind\":\"drop-after-apply\",\"count\":1}");
-	ck_assert_int_eq(visit_sync(s, "x", DAY, 1, &c),
+	ck_assert_int_eq(dyn_visit_sync(s, "x", DAY, 1, &c),
 	    STORE_UNKNOWN_OUTCOME);
 	ck_assert_int_eq(peer_counter("UpdateItem", "applied") - app, 1);
 	c = counts_sync(s, "x");
@@ -566,7 +566,7 @@ START_TEST(counter_faults_keep_uniques_exact)
 	VISIT(s, "x", DAY, 1, 2, 1);
 	control_ok("POST", "/faults",
 	    "{\"op\":\"UpdateItem\",\"kind\":\"throttle\",\"count\":3}");
-	ck_assert_int_eq(visit_sync(s, "x", DAY, 2, &c), STORE_UNAVAILABLE);
+	ck_assert_int_eq(dyn_visit_sync(s, "x", DAY, 2, &c), STORE_UNAVAILABLE);
 	/* The release is asynchronous: another instance, after a moment. */
 	usleep(200 * 1000);
 	t = open_again(table);
