@@ -44,24 +44,33 @@ async function ops() {
   return Object.fromEntries(['PutItem', 'UpdateItem', 'GetItem'].map((op) => [op, c[op]?.requests ?? 0]));
 }
 
-async function measure(name, fn) {
+const get = (d, id, key) => new Promise((resolve) => {
+  http.get(`${d.url}/api/visits/${id}`, { agent, headers: { 'x-api-key': key } }, (res) => {
+    let b = '';
+    res.on('data', (c) => { b += c; });
+    res.on('end', () => resolve(JSON.parse(b)));
+  });
+});
+
+async function measure(name, id, fn) {
   const o0 = await ops();
   const t0 = performance.now();
   const statuses = await fn();
   const s = (performance.now() - t0) / 1000;
   const o1 = await ops();
   const ok = statuses.filter((x) => x === 200).length;
+  const stored = await get(on[0], id, h.apiKey);
   const d = Object.fromEntries(Object.keys(o1).map((k) => [k, o1[k] - o0[k]]));
   console.log(`${name.padEnd(40)} ${String(ok).padStart(6)} visits ${String(statuses.length - ok).padStart(3)} not 2xx ` +
     `${String(d.PutItem).padStart(6)} PutItem ${String(d.UpdateItem).padStart(5)} UpdateItem ` +
     `${String(d.GetItem).padStart(5)} GetItem  ${((d.PutItem + d.UpdateItem) / ok).toFixed(3)} writes/visit  ` +
-    `${Math.round(ok / s)} visits/s`);
+    `${Math.round(ok / s)} visits/s  stored ${stored.visits} visits ${stored.unique} unique`);
 }
 
 const burst = (ds, id, who) => Promise.all(Array.from({ length: 500 },
   (_, k) => post(ds[k % 2], id, h.apiKey, addrOf(who(k)))));
-await measure('burst: 500 visits, one visitor', () => burst(on, 'b1', () => 1));
-await measure('burst: 500 visits, 500 visitors', () => burst(on, 'b500', (k) => 1000 + k));
+await measure('burst: 500 visits, one visitor', 'b1', () => burst(on, 'b1', () => 1));
+await measure('burst: 500 visits, 500 visitors', 'b500', () => burst(on, 'b500', (k) => 1000 + k));
 
 let next = 100000;
 async function loop(ds, id, distinct) {
@@ -74,9 +83,9 @@ async function loop(ds, id, distinct) {
   }));
   return statuses;
 }
-await measure('64 conns, new visitor each, uniques on', () => loop(on, 'l-on', true));
-await measure('64 conns, one visitor, uniques on', () => loop(on, 'l-one', false));
-await measure('64 conns, uniques off', () => loop(off, 'l-off', true));
+await measure('64 conns, new visitor each, uniques on', 'l-on', () => loop(on, 'l-on', true));
+await measure('64 conns, one visitor, uniques on', 'l-one', () => loop(on, 'l-one', false));
+await measure('64 conns, uniques off', 'l-off', () => loop(off, 'l-off', true));
 
 for (const d of [...on, ...off]) await d.stop();
 await h.stop();
