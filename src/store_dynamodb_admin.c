@@ -28,13 +28,14 @@
  *   export: a paginated Scan (EXPORT_PAGE items a page, one page in
  *     memory), counter items only.
  *   import: one UpdateItem SET per item, IMPORT_INFLIGHT at a time, as
- *     store_set does (BatchWriteItem would replace whole items and drop
+ *     store_set does, writes surely not applied sent again (dyn_import) (BatchWriteItem would replace whole items and drop
  *     their history, and costs the same write units).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -49,6 +50,8 @@
 
 #define EXPORT_PAGE	500
 #define IMPORT_INFLIGHT	32
+#define IMPORT_CHUNK	256
+#define IMPORT_ROUNDS	5
 #define FORGET_FROM	2	/* today-2 ... */
 #define FORGET_TO	9	/* ... today-9 */
 #define SALT_TTL_DAYS	2
@@ -363,57 +366,72 @@ dyn_export(struct store *base, store_each_fn *each, void *arg)
 	return STORE_OK;
 }
 
-/* The import's writes in flight, and their worst result. */
+static void
+pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* One round of an import: its writes in flight and their results. */
 struct import {
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 cond;
 	int		 inflight;
-	enum store_result res;
+};
+
+struct import_one {
+	struct import	*im;
+	enum store_result *res;		/* this item's slot */
 };
 
 static void
 import_done(void *arg, const struct client_response *r)
 {
-	struct import *im = arg;
-	enum store_result res = result_of(r);
+	struct import_one *o = arg;
+	struct import *im = o->im;
 
-	if (res != STORE_OK)
-		log_warnx("dynamodb import UpdateItem: %s %s", r->error_type,
-		    r->error_message);
 	pthread_mutex_lock(&im->lock);
-	if (res != STORE_OK && (im->res == STORE_OK ||
-	    res == STORE_UNKNOWN_OUTCOME))
-		im->res = res;
+	*o->res = result_of(r);
 	im->inflight--;
 	pthread_cond_signal(&im->cond);
 	pthread_mutex_unlock(&im->lock);
+	free(o);
 }
 
-enum store_result
-dyn_import(struct store *base, const struct store_item *items, size_t nitems)
+/*
+ * Put items[i] for each i with res[i] == STORE_UNAVAILABLE (not applied:
+ * to do), IMPORT_INFLIGHT at a time, and wait for them all; res[i] is the
+ * result.
+ */
+static void
+import_round(struct store_dynamodb *s, const struct store_item *items,
+    enum store_result *res, size_t n)
 {
-	struct store_dynamodb *s = (struct store_dynamodb *)base;
 	struct import im;
+	struct import_one *o;
 	size_t i;
 
 	memset(&im, 0, sizeof(im));
 	pthread_mutex_init(&im.lock, NULL);
 	pthread_cond_init(&im.cond, NULL);
-	im.res = STORE_OK;
-	for (i = 0; i < nitems; i++) {
+	for (i = 0; i < n; i++) {
+		if (res[i] != STORE_UNAVAILABLE)
+			continue;
 		pthread_mutex_lock(&im.lock);
 		while (im.inflight >= IMPORT_INFLIGHT)
 			pthread_cond_wait(&im.cond, &im.lock);
-		if (im.res != STORE_OK) {
-			pthread_mutex_unlock(&im.lock);
-			break;	/* stop at the first failure */
-		}
 		im.inflight++;
 		pthread_mutex_unlock(&im.lock);
+		o = xcalloc(1, sizeof(*o));
+		o->im = &im;
+		o->res = &res[i];
 		client_submit(s->client, &dyn_update_item,
 		    dynamodb_set_body(&s->tbl, items[i].id,
 		    items[i].counts.visits, items[i].counts.unique),
-		    import_done, &im);
+		    import_done, o);
 	}
 	pthread_mutex_lock(&im.lock);
 	while (im.inflight > 0)
@@ -421,5 +439,43 @@ dyn_import(struct store *base, const struct store_item *items, size_t nitems)
 	pthread_mutex_unlock(&im.lock);
 	pthread_cond_destroy(&im.cond);
 	pthread_mutex_destroy(&im.lock);
-	return im.res;
+}
+
+/*
+ * IMPORT_CHUNK items at a time; within a chunk the writes that surely were
+ * not applied (STORE_UNAVAILABLE: throttled past the client's retries,
+ * the retry quota empty) are sent again, up to IMPORT_ROUNDS rounds with a
+ * growing pause, which only this importing thread waits for.  A refusal
+ * or an unknown outcome stops the import with that result.
+ */
+enum store_result
+dyn_import(struct store *base, const struct store_item *items, size_t nitems)
+{
+	struct store_dynamodb *s = (struct store_dynamodb *)base;
+	enum store_result res[IMPORT_CHUNK], worst = STORE_OK;
+	size_t off, n, i;
+	int round;
+
+	for (off = 0; off < nitems && worst == STORE_OK; off += n) {
+		n = nitems - off < IMPORT_CHUNK ? nitems - off : IMPORT_CHUNK;
+		for (i = 0; i < n; i++)
+			res[i] = STORE_UNAVAILABLE;
+		for (round = 0; round < IMPORT_ROUNDS; round++) {
+			if (round > 0)
+				pause_ms(200L << round);
+			import_round(s, items + off, res, n);
+			for (i = 0; i < n && res[i] != STORE_UNAVAILABLE; i++)
+				;
+			if (i == n)
+				break;
+		}
+		for (i = 0; i < n; i++)
+			if (res[i] != STORE_OK && (worst == STORE_OK ||
+			    res[i] == STORE_UNKNOWN_OUTCOME))
+				worst = res[i];
+	}
+	if (worst != STORE_OK)
+		log_warnx("dynamodb import: stopped near item %zu: %s", off,
+		    store_result_str(worst));
+	return worst;
 }

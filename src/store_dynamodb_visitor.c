@@ -27,7 +27,8 @@
  * and is a repeat: a burst of one visitor costs one put, not one per
  * visit.  An entry of another day counts as free; a full set drops one
  * entry, whose next visit then costs one put (answered "repeat") again.
- * At most VISITOR_INFLIGHT puts are in flight; the rest wait in order.
+ * At most VISITOR_INFLIGHT puts are in flight; the rest wait in order, up
+ * to VISITOR_WAITING_MAX, past which a new visitor is refused at once.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -57,6 +58,12 @@
  * of the client's connections.
  */
 #define VISITOR_INFLIGHT 32
+/*
+ * Decisions waiting beyond that; past it a new visitor's visit fails at
+ * once (STORE_UNAVAILABLE: a 503, nothing counted) instead of queueing
+ * work that would outlive its request's store timeout.
+ */
+#define VISITOR_WAITING_MAX 2048
 
 struct attempt;
 
@@ -72,6 +79,7 @@ struct dyn_visitors {
 	atomic_uint_fast64_t seq;
 	/* Under lock: */
 	int		 inflight;
+	int		 nwaiting;
 	bool		 pumping;
 	struct attempt	*waiting, **waiting_tail;
 	struct seen_entry seen[SEEN_SETS][SEEN_WAYS];
@@ -275,6 +283,7 @@ pump(struct store_dynamodb *s)
 		a = v->waiting;
 		if ((v->waiting = a->next) == NULL)
 			v->waiting_tail = &v->waiting;
+		v->nwaiting--;
 		v->inflight++;
 		pthread_mutex_unlock(&v->lock);
 		client_submit(s->client, &dyn_put_item,
@@ -311,6 +320,11 @@ dyn_visitor_decide(struct store_dynamodb *s, const struct store_visit *visit,
 		pthread_mutex_unlock(&v->lock);
 		return;
 	}
+	if (v->nwaiting >= VISITOR_WAITING_MAX) {
+		pthread_mutex_unlock(&v->lock);
+		cont(ctx, STORE_UNAVAILABLE, false, NULL, NULL);
+		return;
+	}
 	a = xcalloc(1, sizeof(*a));
 	a->s = s;
 	a->cont = cont;
@@ -324,6 +338,7 @@ dyn_visitor_decide(struct store_dynamodb *s, const struct store_visit *visit,
 	seen_put(v, a->day, a->hash, a);
 	*v->waiting_tail = a;
 	v->waiting_tail = &a->next;
+	v->nwaiting++;
 	pthread_mutex_unlock(&v->lock);
 	pump(s);
 }
