@@ -72,7 +72,8 @@ struct client_op {
 	bool		 idempotent;	/* may be re-sent after any error */
 	/* An error type that is an answer, not a failure (a conditional
 	   write's "ConditionalCheckFailedException"): still CLIENT_FAILED,
-	   logged at debug level only.  NULL for none; set after CLIENT_OP. */
+	   counted with outcome "ok" and logged at debug level only.  NULL for
+	   none; see CLIENT_OP_EXPECTING. */
 	const char	*expected_error;
 	const char	*label;		/* op="UpdateItem" */
 	const char	*outcome_labels[CLIENT_NOUTCOMES];
