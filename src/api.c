@@ -44,6 +44,8 @@ api_route_name(enum api_route route)
 		return "readyz";
 	case API_ROUTE_METRICS:
 		return "metrics";
+	case API_ROUTE_ADMIN:
+		return "admin";
 	case API_ROUTE_NOT_FOUND:
 		return "not_found";
 	}
@@ -180,13 +182,13 @@ api_decide(const struct api_options *opt, const char *method,
 	case API_ROUTE_VISITS:
 		if (!is(method, "GET") && !is(method, "POST") &&
 		    !is(method, "OPTIONS")) {
-			d->allow = API_CORS_METHODS;
+			d->allow = api_cors_methods(opt);
 			answer(d, 405, "Method Not Allowed");
 			return;
 		}
 		if (is(method, "OPTIONS")) {
 			d->preflight = true;
-			d->allow = API_CORS_METHODS;
+			d->allow = api_cors_methods(opt);
 			answer(d, 204, NULL);
 			return;
 		}
@@ -200,6 +202,9 @@ api_decide(const struct api_options *opt, const char *method,
 		}
 		d->action = is(method, "POST") || opt->get_increments ?
 		    API_INCREMENT : API_GET;
+		return;
+	case API_ROUTE_ADMIN:		/* admin_decide's */
+		answer(d, 404, "Not Found");
 		return;
 	case API_ROUTE_HEALTHZ:
 	case API_ROUTE_READYZ:
@@ -248,6 +253,18 @@ api_cors_allow_origin(const struct api_cors *c, const char *origin,
 		return NULL;
 	*vary = true;
 	return origin_list_match(c->origins, origin) ? origin : NULL;
+}
+
+const char *
+api_cors_methods(const struct api_options *opt)
+{
+	return opt->admin ? API_CORS_METHODS_ADMIN : API_CORS_METHODS;
+}
+
+const char *
+api_cors_headers(const struct api_options *opt)
+{
+	return opt->admin ? API_CORS_HEADERS_ADMIN : API_CORS_HEADERS;
 }
 
 int

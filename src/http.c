@@ -63,6 +63,7 @@
 #include "config.h"
 #include "guard.h"
 #include "http.h"
+#include "http_admin.h"
 #include "http_conn.h"
 #include "http_listen.h"
 #include "http_request.h"
@@ -220,7 +221,8 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 
 struct http *
 http_new(const struct config *cfg, struct store *store,
-    struct apikey_ring *keys, char *err, size_t errlen)
+    struct apikey_ring *keys, struct apikey_ring *admin, char *err,
+    size_t errlen)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 	pthread_condattr_t ca;
@@ -260,6 +262,11 @@ http_new(const struct config *cfg, struct store *store,
 	h->main.opt.auth_none = h->auth_none;
 	/* /metrics tells anyone the version and the traffic: opt in. */
 	h->main.opt.metrics_here = cfg->metrics_public;
+	if (admin != NULL) {
+		h->admin = http_admin_new(admin, h->max_body,
+		    (size_t)cfg->admin_import_max_bytes, &h->stopping);
+		h->main.opt.admin = true;
+	}
 	if (listener_start(&h->main, cfg->listen, MHD_ALLOW_SUSPEND_RESUME,
 	    (unsigned int)(cfg->threads >= 2 ? cfg->threads : 2), cfg, err,
 	    errlen) == -1)
@@ -368,6 +375,7 @@ http_free(struct http *h)
 	pthread_cond_destroy(&h->sweep_cv);
 	pthread_mutex_destroy(&h->sweep_mu);
 	guard_free(h->guard);
+	http_admin_free(h->admin);	/* its jobs saw stopping */
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

@@ -18,12 +18,14 @@ struct apikey_ring;
 struct http;
 
 /*
- * Start listening (cfg->listen, and cfg->metrics_listen when set).  store
- * and keys are borrowed and must outlive the server.  Returns a new server,
- * or NULL with the reason in err.
+ * Start listening (cfg->listen, and cfg->metrics_listen when set).  store,
+ * keys and admin (the admin key ring; NULL: no admin API) are borrowed and
+ * must outlive the server.  Returns a new server, or NULL with the reason
+ * in err.
  */
 struct http	*http_new(const struct config *cfg, struct store *store,
-		    struct apikey_ring *keys, char *err, size_t errlen);
+		    struct apikey_ring *keys, struct apikey_ring *admin,
+		    char *err, size_t errlen);
 
 /* The bound address as "host:port" (after port 0 was resolved); borrowed. */
 const char	*http_address(const struct http *);
