@@ -445,6 +445,11 @@ export_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	pthread_mutex_lock(&e->mu);
+	if (atomic_load(e->a->stopping) && e->ended && e->failed) {
+		/* Cut at once: a shutdown does not wait for a slow reader. */
+		pthread_mutex_unlock(&e->mu);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
 	if (e->len > 0) {
 		n = e->len < max ? e->len : max;
 		first = n < EXPORT_BUF - e->head ? n : EXPORT_BUF - e->head;
