@@ -221,6 +221,13 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 
 struct http *
 http_new(const struct config *cfg, struct store *store,
+    struct apikey_ring *keys, char *err, size_t errlen)
+{
+	return http_new_admin(cfg, store, keys, NULL, err, errlen);
+}
+
+struct http *
+http_new_admin(const struct config *cfg, struct store *store,
     struct apikey_ring *keys, struct apikey_ring *admin, char *err,
     size_t errlen)
 {

@@ -18,12 +18,14 @@ struct apikey_ring;
 struct http;
 
 /*
- * Start listening (cfg->listen, and cfg->metrics_listen when set).  store,
- * keys and admin (the admin key ring; NULL: no admin API) are borrowed and
- * must outlive the server.  Returns a new server, or NULL with the reason
- * in err.
+ * Start listening (cfg->listen, and cfg->metrics_listen when set).  store
+ * and keys are borrowed and must outlive the server.  Returns a new server,
+ * or NULL with the reason in err.  No admin API: http_new_admin with NULL.
  */
 struct http	*http_new(const struct config *cfg, struct store *store,
+		    struct apikey_ring *keys, char *err, size_t errlen);
+/* http_new with the admin key ring admin (borrowed; NULL: no admin API). */
+struct http	*http_new_admin(const struct config *cfg, struct store *store,
 		    struct apikey_ring *keys, struct apikey_ring *admin,
 		    char *err, size_t errlen);
 

@@ -217,8 +217,8 @@ main(int argc, char *argv[])
 	}
 	if ((store = store_open(&cfg, err, sizeof(err))) == NULL)
 		fatalx("store %s: %s", cfg.store, err);
-	if ((http = http_new(&cfg, store, keys, admin, err,
-	    sizeof(err))) == NULL)
+	if ((http = http_new_admin(&cfg, store, keys, admin,
+	    err, sizeof(err))) == NULL)
 		fatalx("cannot serve HTTP on %s: %s", cfg.listen, err);
 	if (http_metrics_address(http) != NULL)
 		log_info("visitsd %s listening on %s (store %s, metrics on "

@@ -282,10 +282,11 @@ END_TEST
 START_TEST(every_route_is_named)
 {
 	static const char *const names[] = {
-		"not_found", "visits", "healthz", "readyz", "metrics",
+		"not_found", "visits", "healthz", "readyz", "admin",
+		"metrics",
 	};
 
-	ck_assert_int_eq(API_NROUTES, 5);
+	ck_assert_int_eq(API_NROUTES, 6);
 	for (int r = 0; r < API_NROUTES; r++)
 		ck_assert_str_eq(api_route_name((enum api_route)r), names[r]);
 	ck_assert_ptr_null(api_route_name((enum api_route)API_NROUTES));

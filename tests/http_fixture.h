@@ -257,7 +257,7 @@ server_start(void)
 {
 	char err[256] = "";
 
-	srv = http_new(&cfg, &ts->base, keys, NULL, err, sizeof(err));
+	srv = http_new(&cfg, &ts->base, keys, err, sizeof(err));
 	ck_assert_msg(srv != NULL, "http_new: %s", err);
 	snprintf(base, sizeof(base), "http://%s", http_address(srv));
 }
