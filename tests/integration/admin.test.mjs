@@ -308,3 +308,21 @@ test('round trip SQLite -> DynamoDB -> SQLite of 100,000 ids through visitsd exp
     if (c.visits !== i * 7 + 1 || c.unique !== i) assert.fail(`rt-${i}: ${JSON.stringify(c)}`);
   }
 });
+
+test('sqlite: an import past VISITSD_ADMIN_IMPORT_MAX_BYTES and a PUT past VISITSD_MAX_BODY are 413', async (t) => {
+  const d = await startDaemon({ env: { VISITSD_ADMIN_KEY: ADMIN, VISITSD_ADMIN_IMPORT_MAX_BYTES: 1024 } });
+  t.after(() => d.stop());
+  const lines = [];
+  for (let i = 0; i < 40; i++) lines.push(JSON.stringify({ user: `big${i}`, visits: i }));
+  const body = lines.join('\n');
+  assert.ok(body.length > 1024);
+  let r = await importBody(d, body);
+  assert.equal(r.status, 413);
+  r = await get(d, 'big0');
+  assert.equal(r.body.visits, 0);
+  // Under the limit: the same lines, fewer of them, go in.
+  r = await importBody(d, lines.slice(0, 10).join('\n'));
+  assert.deepEqual(r.body, { imported: 10 });
+  r = await put(d, 'big0', { visits: 1, pad: 'x'.repeat(2000) });
+  assert.equal(r.status, 413);
+});
