@@ -13,7 +13,13 @@
 # beside the first with it off, alternated per connection count, with the
 # ratio on/off.  The first daemon runs with VISITSD_RATE_LIMIT=0 unless
 # the environment sets it (wrk is one client: the default limit would
-# answer nearly everything 429).
+# answer nearly everything 429).  Last, unique visitors' cost: POST on a
+# third daemon with VISITSD_UNIQUE_VISITORS=false beside the first (on),
+# once as one visitor (every POST a repeat) and once with a new
+# User-Agent per request (every POST a new visitor), alternated.
+# First, with the daemons idle, the bot matcher's cost (build/bench_bot,
+# built by make bench): ns per bot_match on the browser and the crawler
+# User-Agents of tests/data/bots/.
 # Environment: BENCH_CONNECTIONS (default "16 256"), BENCH_DURATION (10s),
 # BENCH_LIMITER_ROUNDS (off/on pairs per connection count, 2),
 # BENCH_THREADS (wrk threads, 2); VISITSD_* settings pass through to the
@@ -33,8 +39,9 @@ command -v wrk >/dev/null 2>&1 || { echo "bench: wrk is missing (apt-get install
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/visitsd-bench-XXXXXX")
 pid=
 pid_rl=
+pid_nu=
 cleanup() {
-	for p in $pid $pid_rl; do
+	for p in $pid $pid_rl $pid_nu; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
@@ -73,11 +80,27 @@ start "$tmp/log-rl" "$tmp/visits-rl.db" VISITSD_RATE_LIMIT=1000000 \
     VISITSD_RATE_BURST=1000000
 pid_rl=$started
 url_rl=http://$addr/api/visits/bench
+start "$tmp/log-nu" "$tmp/visits-nu.db" VISITSD_RATE_LIMIT=0 \
+    VISITSD_UNIQUE_VISITORS=false
+pid_nu=$started
+url_nu=http://$addr/api/visits/bench
 
 cat >"$tmp/post.lua" <<EOF
 wrk.method = "POST"
 wrk.headers["x-api-key"] = "$key"
 wrk.headers["Content-Length"] = "0"
+EOF
+# Every request a new visitor: a User-Agent of its own.
+cat >"$tmp/postnew.lua" <<EOF
+wrk.method = "POST"
+wrk.headers["x-api-key"] = "$key"
+wrk.headers["Content-Length"] = "0"
+local n = 0
+request = function()
+	n = n + 1
+	wrk.headers["User-Agent"] = "bench-visitor-" .. n .. "-" .. math.random(1000000000)
+	return wrk.format()
+end
 EOF
 cat >"$tmp/get.lua" <<EOF
 wrk.method = "GET"
@@ -86,6 +109,13 @@ EOF
 
 echo "visitsd bench: $(uname -m), $(nproc) CPU, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
+bench_bot=${BENCH_BOT:-$(dirname "$bin")/bench_bot}
+if [ -x "$bench_bot" ]; then
+	data=$(dirname "$0")/../tests/data/bots
+	"$bench_bot" "$data/browsers.txt" "$data/crawlers.txt"
+else
+	echo "bench: $bench_bot is not built (make bench builds it): no bot_match figure"
+fi
 echo "store sqlite at ${VISITSD_SQLITE_PATH:-$tmp/visits.db} ($(df -T "$tmp" | awk 'NR == 2 { print $2 }')), wrk -t$wthreads -d$duration"
 
 # Run wrk; print "METHOD c=N  R req/s  (E errors, X non-2xx)"; add POSTs.
@@ -116,7 +146,7 @@ run() {
 	fi
 	printf '%-4s c=%-4s %10s req/s  latency %s  (%s requests, %s non-2xx%s)%s\n' \
 	    "$label" "$c" "$rps" "$lat" "$total" "${non2xx:-0}" "$cpu_text" "${errs:+ $errs}"
-	[ "$target" = "$url" ] && [ "$method" = POST ] && [ -z "$non2xx" ] &&
+	[ "$target" = "$url" ] && [ "${method#POST}" != "$method" ] && [ -z "$non2xx" ] &&
 	    posts=$((posts + total))
 	return 0
 }
@@ -144,6 +174,23 @@ for c in $conns; do
 	    -v c="$c" 'BEGIN {
 	    printf "limiter c=%-4s throughput on/off = %.3f (%+.1f%%); CPU per request on/off = %.3f (%+.1f%%); sums of the rounds\n",
 	        c, on / off, (on / off - 1) * 100, con / coff, (con / coff - 1) * 100 }'
+done
+
+echo "unique visitors: POST with counting off, on (one visitor: every POST a repeat), on (every POST a new visitor), $rounds rounds"
+for c in $conns; do
+	sum_off=0 sum_one=0 sum_new=0 r=0
+	while [ $r -lt "$rounds" ]; do
+		run POST "$c" "$url_nu" "POST uniques off" "$pid_nu"
+		sum_off=$(awk -v a="$sum_off" -v b="$rps" 'BEGIN { print a + b }')
+		run POST "$c" "$url" "POST uniques on, one visitor" "$pid"
+		sum_one=$(awk -v a="$sum_one" -v b="$rps" 'BEGIN { print a + b }')
+		run POSTNEW "$c" "$url" "POST uniques on, new visitors" "$pid"
+		sum_new=$(awk -v a="$sum_new" -v b="$rps" 'BEGIN { print a + b }')
+		r=$((r + 1))
+	done
+	awk -v off="$sum_off" -v one="$sum_one" -v new="$sum_new" -v c="$c" 'BEGIN {
+	    printf "uniques c=%-4s throughput one visitor/off = %.3f (%+.1f%%); new visitors/off = %.3f (%+.1f%%); sums of the rounds\n",
+	        c, one / off, (one / off - 1) * 100, new / off, (new / off - 1) * 100 }'
 done
 
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -102,8 +102,11 @@ admin_decide(const struct api_options *opt, const char *method,
 	if ((!put && strcmp(method, "DELETE") != 0) ||
 	    strncmp(path, VISITS_PREFIX, sizeof(VISITS_PREFIX) - 1) != 0)
 		return false;
-	d->route = API_ROUTE_VISITS;
 	raw = path + sizeof(VISITS_PREFIX) - 1;
+	/* /api/visits/{id}/history and the like are api_decide's. */
+	if (strchr(raw, '/') != NULL)
+		return false;
+	d->route = API_ROUTE_VISITS;
 	if (!admin_ok) {
 		answer(d, 401, "Unauthorized");
 		return true;

@@ -43,6 +43,7 @@ struct config {
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */
+	bool	 count_bots;		/* VISITSD_COUNT_BOTS: crawlers count */
 	bool	 metrics_public;	/* VISITSD_METRICS_PUBLIC: /metrics on
 					   the main listener too */
 	char	*trusted_proxies;	/* VISITSD_TRUSTED_PROXIES, CIDR list */
@@ -70,6 +71,8 @@ struct config {
 	/* [store] */
 	char	*store;			/* VISITSD_STORE "sqlite" | "dynamodb" */
 	char	*sqlite_path;		/* VISITSD_SQLITE_PATH */
+	bool	 unique_visitors;	/* VISITSD_UNIQUE_VISITORS */
+	int	 test_day_offset;	/* VISITSD_TEST_DAY_OFFSET, tests only */
 	/* [dynamodb] */
 	char	*dynamodb_table;	/* VISITSD_DYNAMODB_TABLE */
 	char	*dynamodb_key_attribute;   /* VISITSD_DYNAMODB_KEY_ATTRIBUTE */

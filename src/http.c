@@ -60,6 +60,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "bot.h"
 #include "config.h"
 #include "guard.h"
 #include "http.h"
@@ -68,6 +69,7 @@
 #include "http_listen.h"
 #include "http_request.h"
 #include "log.h"
+#include "salt.h"
 #include "store.h"
 #include "util.h"
 
@@ -238,6 +240,8 @@ http_new_admin(const struct config *cfg, struct store *store,
 	h->store = store;
 	h->keys = keys;
 	h->auth_none = cfg->auth != NULL && strcmp(cfg->auth, "none") == 0;
+	h->count_bots = cfg->count_bots;
+	bot_init();		/* the crawler tables, not on a request */
 	h->max_body = cfg->max_body > 0 ? (size_t)cfg->max_body : 0;
 	snprintf(h->cors_max_age, sizeof(h->cors_max_age), "%d",
 	    cfg->cors_max_age);
@@ -260,6 +264,9 @@ http_new_admin(const struct config *cfg, struct store *store,
 	    cfg->allowed_origins : "", err, errlen)) == NULL)
 		goto fail;
 	if ((h->guard = guard_new(cfg, err, errlen)) == NULL)
+		goto fail;
+	if ((h->salts = salt_keeper_new(cfg, store, NULL, err, errlen)) ==
+	    NULL)
 		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
@@ -356,6 +363,7 @@ http_shutdown(struct http *h, int timeout_s)
 	atomic_store(&h->stopping, true);
 	quiesce(&h->main);
 	quiesce(&h->metrics);
+	salt_keeper_stop(h->salts);	/* it may be inside the store */
 	if (h->sweeper_started)		/* served: not a failed http_new */
 		store_shutdown(h->store);
 
@@ -383,6 +391,7 @@ http_free(struct http *h)
 	pthread_mutex_destroy(&h->sweep_mu);
 	guard_free(h->guard);
 	http_admin_free(h->admin);	/* its jobs saw stopping */
+	salt_keeper_free(h->salts);
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

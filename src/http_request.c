@@ -46,6 +46,7 @@
 
 #include "api.h"
 #include "apikey.h"
+#include "bot.h"
 #include "guard.h"
 #include "admin.h"
 #include "http_admin.h"
@@ -55,6 +56,7 @@
 #include "http_request.h"
 #include "log.h"
 #include "metrics.h"
+#include "salt.h"
 #include "store.h"
 #include "util.h"
 
@@ -88,6 +90,8 @@ struct req {
 	struct store_counts	 counts;
 	enum store_op		 op;
 	uint64_t		 store_ms;	/* when the operation started */
+	struct store_day	*days;		/* history: owned, ndays */
+	size_t			 ndays;
 
 	/* Owned by the handler thread of the moment. */
 	struct api_decision	 d;
@@ -123,6 +127,7 @@ static void
 req_free(struct req *r)
 {
 	http_admin_body_free(r->admin);
+	free(r->days);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
@@ -315,6 +320,9 @@ finish(struct req *r)
 	}
 	if (status != 200)
 		return respond_message(r, status, message);
+	if (r->d.action == API_HISTORY)
+		return respond_json(r, MHD_HTTP_OK, api_json_history(r->d.id,
+		    r->days, r->ndays));
 	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, &counts));
 }
 
@@ -340,6 +348,37 @@ store_done(void *arg, enum store_result res, const struct store_counts *counts)
 		req_free(r);
 }
 
+/* History's completion: keep a copy of the days, then as store_done. */
+static void
+history_done(void *arg, enum store_result res, const struct store_day *days,
+    size_t ndays)
+{
+	struct req *r = arg;
+
+	if (res == STORE_OK && ndays > 0) {
+		/* Only this callback writes them, once, before done is set. */
+		r->days = xcalloc(ndays, sizeof(*days));
+		memcpy(r->days, days, ndays * sizeof(*days));
+		r->ndays = ndays;
+	}
+	store_done(r, res, &(struct store_counts){ 0 });
+}
+
+/* The visit of an increment: its day and, with uniques on, its visitor. */
+static void
+visit_of(struct req *r, struct store_visit *visit)
+{
+	const char *ua = NULL;
+	size_t ualen = 0;
+
+	if (MHD_lookup_connection_value_n(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT, strlen(MHD_HTTP_HEADER_USER_AGENT),
+	    &ua, &ualen) != MHD_YES)
+		ua = NULL;
+	salt_keeper_visit(r->l->h->salts, r->d.id, &r->client_addr, ua, ualen,
+	    visit);
+}
+
 /* Start the store operation; answer now or suspend until it completes. */
 static enum MHD_Result
 start_store(struct req *r, enum store_op op)
@@ -359,7 +398,7 @@ start_store(struct req *r, enum store_op op)
 
 	switch (op) {
 	case STORE_OP_INCREMENT:
-		visit.day = (uint32_t)(time(NULL) / 86400);
+		visit_of(r, &visit);
 		store_increment(h->store, r->d.id, &visit, store_done, r);
 		break;
 	case STORE_OP_GET:
@@ -367,6 +406,10 @@ start_store(struct req *r, enum store_op op)
 		break;
 	case STORE_OP_CHECK:
 		store_check(h->store, store_done, r);
+		break;
+	case STORE_OP_HISTORY:
+		store_history(h->store, r->d.id, salt_keeper_today(h->salts) -
+		    (r->d.days - 1), r->d.days, history_done, r);
 		break;
 	case STORE_OP_SET:
 		if (r->d.action == API_ADMIN_IMPORT)
@@ -377,10 +420,6 @@ start_store(struct req *r, enum store_op op)
 		break;
 	case STORE_OP_DELETE:
 		store_delete(h->store, r->d.id, store_done, r);
-		break;
-	case STORE_OP_HISTORY:
-		/* Not routed here (yet): a failure, not a hang. */
-		store_done(r, STORE_ERROR, &(struct store_counts){ 0 });
 		break;
 	}
 
@@ -439,6 +478,8 @@ act(struct req *r)
 			    "The export could not start; retry later.");
 		return respond_with(r, MHD_HTTP_OK, "application/x-ndjson",
 		    resp);
+	case API_HISTORY:
+		return start_store(r, STORE_OP_HISTORY);
 	}
 	return MHD_NO;
 }
@@ -472,6 +513,25 @@ body_limit(const struct req *r)
 	    r->l->h->max_body;
 }
 
+/*
+ * An increment whose User-Agent is on the crawler list (bot.c) is
+ * answered like a GET unless count_bots is set; counted either way.
+ */
+static void
+decide_bot(struct req *r)
+{
+	struct http *h = r->l->h;
+	const char *ua;
+
+	ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT);
+	if (ua == NULL || !bot_match(ua, strlen(ua)))
+		return;
+	metrics_counter_add(h->m.bots[h->count_bots ? 1 : 0], 1);
+	if (!h->count_bots)
+		r->d.action = API_GET;
+}
+
 static void
 decide(struct req *r, const char *method, const char *url)
 {
@@ -492,11 +552,15 @@ decide(struct req *r, const char *method, const char *url)
 		key_ok = apikey_ring_check(h->keys, key, keylen);
 	}
 	if (!admin_decide(&r->l->opt, method, url, h->admin != NULL &&
-	    http_admin_authorized(h->admin, r->conn), &r->d))
+	    http_admin_authorized(h->admin, r->conn), &r->d)) {
 		api_decide(&r->l->opt, method, url, key_ok, &r->d);
-	else
+		api_decide_history_days(&r->d, MHD_lookup_connection_value(
+		    r->conn, MHD_GET_ARGUMENT_KIND, "days"));
+	} else
 		r->admin = http_admin_body_new(h->admin, r->d.action);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
+	if (r->d.action == API_INCREMENT)
+		decide_bot(r);
 }
 
 enum MHD_Result

@@ -30,6 +30,7 @@
 
 struct apikey_ring;
 struct guard;
+struct salt_keeper;
 struct http;
 struct http_admin;
 struct http_conn_table;
@@ -50,7 +51,9 @@ struct http {
 	struct http_admin	*admin;		/* NULL: no admin key */
 	struct api_cors		*cors;
 	struct guard		*guard;		/* origin guard, rate limit */
+	struct salt_keeper	*salts;		/* unique visitors' salts */
 	bool			 auth_none;
+	bool			 count_bots;	/* crawlers' increments count */
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */
 	struct listener	 main;

@@ -16,8 +16,8 @@
  * writer thread runs every queued write in a single transaction, then
  * completes each caller with its own counts.  Under concurrency this pays
  * one fsync per batch instead of one per request (docs/performance.md).
- * Reads (get, check, history) run inline on a second connection, which WAL
- * lets proceed while the writer commits.
+ * Reads (get, check, history) run inline on a second connection
+ * (store_sqlite_read.c), which WAL lets proceed while the writer commits.
  *
  * Set and delete go through the same queue, so they are ordered with the
  * increments: an increment queued before a set is overwritten by it (the
@@ -45,6 +45,7 @@
 #include "store_sqlite.h"
 #include "store_sqlite_admin.h"
 #include "store_sqlite_db.h"
+#include "store_sqlite_read.h"
 #include "util.h"
 
 static const char *const seen_sql =
@@ -62,11 +63,6 @@ static const char *const set_sql =
     " uniq=excluded.uniq";
 static const char *const delete_sql = "DELETE FROM visits WHERE id=?";
 static const char *const delete_days_sql = "DELETE FROM days WHERE id=?";
-static const char *const select_sql =
-    "SELECT count, uniq FROM visits WHERE id=?";
-static const char *const history_sql =
-    "SELECT day, visits, uniq FROM days WHERE id=? AND day>=? AND day<?"
-    " ORDER BY day";
 static const struct store_counts zero;
 
 enum op_kind {
@@ -117,10 +113,8 @@ struct store_sqlite {
 	struct op	**tailp;
 	bool		 stopping;
 
-	/* The read connection, shared by callers under rlock. */
-	pthread_mutex_t	 rlock;
-	sqlite3		*rdb;
-	sqlite3_stmt	*select, *history;
+	/* The read connection, shared by callers. */
+	struct store_sqlite_reader *reader;
 };
 
 static bool
@@ -402,45 +396,14 @@ sqlite_delete(struct store *base, const char *id, store_done_fn *done,
 }
 
 static void
-log_read_error(struct store_sqlite *s, int rc)
-{
-	log_error("sqlite: read failed: %s (%s)", sqlite3_errstr(rc),
-	    sqlite3_errmsg(s->rdb));
-}
-
-/* Read the counts of id on the read connection; zeros when no row. */
-static enum store_result
-read_counts(struct store_sqlite *s, const char *id, struct store_counts *c)
-{
-	enum store_result res = STORE_OK;
-	int rc;
-
-	*c = zero;
-	pthread_mutex_lock(&s->rlock);
-	sqlite3_bind_text(s->select, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s->select);
-	if (rc == SQLITE_ROW) {
-		c->visits = (uint64_t)sqlite3_column_int64(s->select, 0);
-		c->unique = (uint64_t)sqlite3_column_int64(s->select, 1);
-	} else if (rc != SQLITE_DONE) {
-		log_read_error(s, rc);
-		res = store_sqlite_db_result(rc);
-	}
-	reset(s->select);
-	pthread_mutex_unlock(&s->rlock);
-	if (res != STORE_OK)
-		*c = zero;
-	return res;
-}
-
-static void
 sqlite_get(struct store *base, const char *id, store_done_fn *done,
     void *arg)
 {
+	struct store_sqlite *s = (struct store_sqlite *)base;
 	struct store_counts c;
 	enum store_result res;
 
-	res = read_counts((struct store_sqlite *)base, id, &c);
+	res = store_sqlite_read_counts(s->reader, id, &c);
 	done(arg, res, &c);
 }
 
@@ -448,48 +411,26 @@ sqlite_get(struct store *base, const char *id, store_done_fn *done,
 static void
 sqlite_check(struct store *base, store_done_fn *done, void *arg)
 {
+	struct store_sqlite *s = (struct store_sqlite *)base;
 	struct store_counts c;
 
-	done(arg, read_counts((struct store_sqlite *)base, "", &c), &zero);
+	done(arg, store_sqlite_read_counts(s->reader, "", &c), &zero);
 }
 
-/* The days of one id: a range scan of its days rows, zeros between. */
 static void
 sqlite_history(struct store *base, const char *id, uint32_t first_day,
     uint32_t ndays, store_history_done_fn *done, void *arg)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
-	enum store_result res = STORE_OK;
+	enum store_result res;
 	struct store_day *days;
-	int rc;
 
 	if (ndays == 0 || ndays > STORE_HISTORY_MAX) {
 		done(arg, STORE_ERROR, NULL, 0);
 		return;
 	}
 	days = xcalloc(ndays, sizeof(*days));
-	for (uint32_t i = 0; i < ndays; i++)
-		days[i].day = first_day + i;
-	pthread_mutex_lock(&s->rlock);
-	sqlite3_bind_text(s->history, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s->history, 2, first_day);
-	sqlite3_bind_int64(s->history, 3, (int64_t)first_day + ndays);
-	while ((rc = sqlite3_step(s->history)) == SQLITE_ROW) {
-		int64_t day = sqlite3_column_int64(s->history, 0);
-
-		if (day < first_day || day >= (int64_t)first_day + ndays)
-			continue;
-		days[day - first_day].counts.visits =
-		    (uint64_t)sqlite3_column_int64(s->history, 1);
-		days[day - first_day].counts.unique =
-		    (uint64_t)sqlite3_column_int64(s->history, 2);
-	}
-	if (rc != SQLITE_DONE) {
-		log_read_error(s, rc);
-		res = store_sqlite_db_result(rc);
-	}
-	reset(s->history);
-	pthread_mutex_unlock(&s->rlock);
+	res = store_sqlite_read_days(s->reader, id, first_day, days, ndays);
 	if (res == STORE_OK)
 		done(arg, res, days, ndays);
 	else
@@ -573,8 +514,7 @@ sqlite_free(struct store *base)
 	struct store_sqlite *s = (struct store_sqlite *)base;
 	sqlite3_stmt *const stmts[] = {
 		s->begin, s->commit, s->rollback, s->seen, s->upsert,
-		s->upsert_day, s->set, s->del, s->del_days, s->select,
-		s->history,
+		s->upsert_day, s->set, s->del, s->del_days,
 	};
 
 	if (s->writer_started) {
@@ -587,9 +527,8 @@ sqlite_free(struct store *base)
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
 		sqlite3_finalize(stmts[i]);
 	/* The last connection to close checkpoints and removes the WAL. */
-	sqlite3_close(s->rdb);
+	store_sqlite_read_free(s->reader);
 	sqlite3_close(s->wdb);
-	pthread_mutex_destroy(&s->rlock);
 	pthread_cond_destroy(&s->bcond);
 	pthread_cond_destroy(&s->qcond);
 	pthread_mutex_destroy(&s->qlock);
@@ -656,7 +595,6 @@ store_sqlite_new(const struct config *cfg, char *err, size_t errlen)
 	pthread_mutex_init(&s->qlock, NULL);
 	pthread_cond_init(&s->qcond, NULL);
 	pthread_cond_init(&s->bcond, NULL);
-	pthread_mutex_init(&s->rlock, NULL);
 
 	if (store_sqlite_db_create(s->path, err, errlen) == -1)
 		goto fail;
@@ -664,11 +602,7 @@ store_sqlite_new(const struct config *cfg, char *err, size_t errlen)
 	    store_sqlite_db_migrate(s->wdb, err, errlen) == -1 ||
 	    prepare_writer(s, err, errlen) == -1)
 		goto fail;
-	if ((s->rdb = store_sqlite_db_open(s->path, err, errlen)) == NULL ||
-	    store_sqlite_db_prepare(s->rdb, select_sql, &s->select, err,
-	    errlen) == -1 ||
-	    store_sqlite_db_prepare(s->rdb, history_sql, &s->history, err,
-	    errlen) == -1)
+	if ((s->reader = store_sqlite_read_new(s->path, err, errlen)) == NULL)
 		goto fail;
 
 	if ((rc = pthread_create(&s->writer, NULL, writer_main, s)) != 0) {

@@ -99,6 +99,8 @@ START_TEST(admin_routes_check_the_key_before_the_id)
 	ck_assert_int_eq(d.action, API_ADMIN_DELETE);
 	d = decide(true, "GET", "/api/visits/a", true, &h);
 	ck_assert(!h);		/* api_decide's */
+	d = decide(true, "PUT", "/api/visits/a/history", true, &h);
+	ck_assert(!h);		/* a sub-route: api_decide's 405 */
 	d = decide(true, "GET", "/api/admin/export", true, &h);
 	ck_assert_int_eq(d.action, API_ADMIN_EXPORT);
 	ck_assert_int_eq(d.route, API_ROUTE_ADMIN);
