@@ -134,11 +134,20 @@ finish(struct xfer *x, enum client_outcome outcome, const char *why)
 	static const char *const oname[CLIENT_NOUTCOMES] = {
 		"ok", "error", "unavailable", "unknown",
 	};
+	bool expected;
 
-	metrics_counter_add(x->op->requests[outcome], 1);
+	expected = outcome == CLIENT_FAILED &&
+	    x->op->expected_error != NULL &&
+	    strcmp(x->error_type, x->op->expected_error) == 0;
+
+	/* An expected error is an answer: counted as ok, not alerted on. */
+	metrics_counter_add(x->op->requests[expected ? CLIENT_OK : outcome], 1);
 	if (outcome == CLIENT_UNKNOWN)
 		metrics_counter_add(x->op->unknown, 1);
-	if (outcome != CLIENT_OK)
+	if (expected)
+		log_debug("aws %s %s: %s", x->c->service, x->op->name,
+		    x->error_type);
+	else if (outcome != CLIENT_OK)
 		log_warnx("aws %s %s: %s after %d attempt%s: %s%s%s",
 		    x->c->service, x->op->name, oname[outcome], x->attempt,
 		    x->attempt == 1 ? "" : "s",

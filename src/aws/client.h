@@ -70,6 +70,11 @@ typedef void client_done_fn(void *arg, const struct client_response *resp);
 struct client_op {
 	const char	*name;		/* "UpdateItem" */
 	bool		 idempotent;	/* may be re-sent after any error */
+	/* An error type that is an answer, not a failure (a conditional
+	   write's "ConditionalCheckFailedException"): still CLIENT_FAILED,
+	   counted with outcome "ok" and logged at debug level only.  NULL for
+	   none; see CLIENT_OP_EXPECTING. */
+	const char	*expected_error;
 	const char	*label;		/* op="UpdateItem" */
 	const char	*outcome_labels[CLIENT_NOUTCOMES];
 	/* The client's, registered once: */
@@ -81,6 +86,15 @@ struct client_op {
 /* A struct client_op initialiser: name a string literal. */
 #define CLIENT_OP(opname, idem) {					\
 	.name = opname, .idempotent = (idem),				\
+	.label = "op=\"" opname "\"",					\
+	.outcome_labels = {						\
+		"op=\"" opname "\",outcome=\"ok\"",			\
+		"op=\"" opname "\",outcome=\"error\"",			\
+		"op=\"" opname "\",outcome=\"unavailable\"",		\
+		"op=\"" opname "\",outcome=\"unknown\"" } }
+/* The same, for an operation with an expected error type (see above). */
+#define CLIENT_OP_EXPECTING(opname, idem, err) {			\
+	.name = opname, .idempotent = (idem), .expected_error = (err),	\
 	.label = "op=\"" opname "\"",					\
 	.outcome_labels = {						\
 		"op=\"" opname "\",outcome=\"ok\"",			\

@@ -272,7 +272,8 @@ test('the IAM actions granted equal the policy in docs/deploy-aws.md', () => {
 		policyActions(doc, documented);
 	}
 	assert.deepEqual([...granted].sort(), [
-		'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem',
+		'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem',
+		'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem',
 		'kms:Decrypt', 'ssm:GetParameter']);
 	assert.deepEqual([...documented].sort(), [...granted].sort());
 });

@@ -1,6 +1,7 @@
 /*
  * fuzz_dynamodb: libFuzzer target for the DynamoDB answer parsers
- * (UpdateItem, GetItem, DescribeTable) and the number reader under them.
+ * (UpdateItem, GetItem, DescribeTable; counts, history, string
+ * attributes and Scan pages) and the number reader under them.
  *
  * The answer body comes from the network and is handed over with its
  * length, not NUL-terminated, so the target does the same with an
@@ -17,11 +18,23 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const struct dynamodb_table tbl = { "visits", "user", "visits" };
+
+static int
+each(void *arg, const char *id, uint64_t visits, uint64_t unique)
+{
+	(void)arg;
+	(void)visits;
+	(void)unique;
+	return strlen(id) > 64 ? -1 : 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[128], status[16], num[24], *copy;
-	uint64_t count, again;
+	uint64_t count, again, hv[4], hu[4];
+	char *next;
 
 	if ((copy = malloc(size > 0 ? size : 1)) == NULL)
 		return 0;
@@ -36,6 +49,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(err));
 	(void)dynamodb_parse_describe_table(copy, size, status,
 	    sizeof(status), err, sizeof(err));
+	(void)dynamodb_parse_counts(copy, size, &tbl, true, &count, &again,
+	    err, sizeof(err));
+	(void)dynamodb_parse_counts(copy, size, &tbl, false, &count, &again,
+	    err, sizeof(err));
+	(void)dynamodb_parse_history(copy, size, 20000, 4, hv, hu, err,
+	    sizeof(err));
+	(void)dynamodb_parse_string(copy, size, "token", status,
+	    sizeof(status), err, sizeof(err));
+	if (dynamodb_parse_scan(copy, size, &tbl, each, NULL, &next, err,
+	    sizeof(err)) == 0)
+		free(next);
 	free(copy);
 
 	if ((copy = malloc(size + 1)) == NULL)

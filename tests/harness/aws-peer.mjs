@@ -507,6 +507,21 @@ async function handleControl(req, res, url, body) {
       if (!Number.isFinite(input.offsetMs)) return send(res, 400, { error: 'want {offsetMs}' });
       clockOffsetMs = input.offsetMs;
       return send(res, 200, { offsetMs: clockOffsetMs });
+    case 'GET /items': {
+      // Every item of a table, as DynamoDB stores it (a full paginated Scan
+      // that the counters do not see): for tests that look at stored bytes.
+      const items = [];
+      let start;
+      do {
+        const r = await dynamoCall('Scan', {
+          TableName: url.searchParams.get('table') ?? opt.table, ExclusiveStartKey: start,
+        });
+        if (r.status !== 200) return send(res, r.status, r.body);
+        items.push(...r.body.Items);
+        start = r.body.LastEvaluatedKey;
+      } while (start);
+      return send(res, 200, { items });
+    }
     case 'POST /tables': {
       const r = await createTable(input.name ?? opt.table, input.key ?? opt['key-attribute']);
       return send(res, r.status, r.body);

@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { startHarness } from '../../harness/client.mjs';
 import { TEST_KEY, tempDir } from './daemon.mjs';
 
-// DynamoDB counts uniques and history once the dyn branch is merged: add
-// 'dynamodb' here (or set VISITSD_TEST_STORES=sqlite,dynamodb) to run the
-// same tests against the peer.
-export const STORES = (process.env.VISITSD_TEST_STORES ?? 'sqlite').split(',').filter(Boolean);
+// Both stores by default (the DynamoDB one against the AWS test peer);
+// VISITSD_TEST_STORES=sqlite runs one.
+export const STORES = (process.env.VISITSD_TEST_STORES ?? 'sqlite,dynamodb').split(',').filter(Boolean);
 
 export async function openStore(store, t) {
   if (store === 'sqlite') {
