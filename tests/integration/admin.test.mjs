@@ -7,11 +7,8 @@
 // SQLite -> DynamoDB -> SQLite of 100,000 ids through `visitsd export` and
 // `visitsd import`.
 //
-// Every store runs the same tests.  A store whose admin operations are not
-// implemented yet (they answer STORE_ERROR, i.e. 503 "The counter store
-// failed") is skipped with that reason, so the DynamoDB half turns on by
-// itself once the dyn branch lands.
-import { test } from 'node:test';
+// Every store runs the same tests (STORES below).
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
@@ -22,7 +19,6 @@ import { startDaemon, tempDir, TEST_KEY } from './lib/daemon.mjs';
 
 const BIN = process.env.VISITSD_BIN ?? 'build/visitsd';
 const ADMIN = 'integration-admin-key-9876543210';
-const NOT_IMPLEMENTED = 'The counter store failed; retry later.';
 
 /** One request: { status, headers, text, body (parsed JSON or text) }. */
 function req(url, { method = 'GET', headers = {}, body } = {}) {
@@ -112,7 +108,7 @@ function defined(env) {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
 }
 
-test.after(() => harness?.stop());
+after(() => harness?.stop());
 
 for (const [name, storeEnv] of Object.entries(STORES)) {
   test(`${name}: PUT, DELETE, export and import behind the admin key`, async (t) => {
@@ -120,12 +116,7 @@ for (const [name, storeEnv] of Object.entries(STORES)) {
     t.after(() => d.stop());
     const pre = `${name}-${Date.now()}-`;
 
-    // Probe: a store without the admin operations yet is skipped.
     let r = await put(d, `${pre}a`, { visits: 42, unique: 7 });
-    if (r.status === 503 && r.body.message === NOT_IMPLEMENTED) {
-      t.skip(`the ${name} store does not implement set/delete/export/import yet`);
-      return;
-    }
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body, { user: `${pre}a`, visits: 42, unique: 7 });
     r = await get(d, `${pre}a`);
@@ -287,10 +278,6 @@ test('round trip SQLite -> DynamoDB -> SQLite of 100,000 ids through visitsd exp
   r = await step('export SQLite A', ['export'], sqliteA, { stdoutFile: join(dir, 'a.ndjson') });
   assert.equal(r.code, 0, r.stderr);
   r = await step('import into DynamoDB', ['import', join(dir, 'a.ndjson')], dynamo);
-  if (r.code !== 0 && /the store answered error after 0 of/.test(r.stderr)) {
-    t.skip('the dynamodb store does not implement import yet');
-    return;
-  }
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /100000 ids imported/);
   r = await step('export DynamoDB', ['export'], dynamo, { stdoutFile: join(dir, 'd.ndjson') });
