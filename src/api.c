@@ -50,6 +50,8 @@ api_route_name(enum api_route route)
 		return "readyz";
 	case API_ROUTE_METRICS:
 		return "metrics";
+	case API_ROUTE_ADMIN:
+		return "admin";
 	case API_ROUTE_NOT_FOUND:
 		return "not_found";
 	case API_ROUTE_HISTORY:
@@ -270,13 +272,13 @@ api_decide(const struct api_options *opt, const char *method,
 	case API_ROUTE_VISITS:
 		if (!is(method, "GET") && !is(method, "POST") &&
 		    !is(method, "OPTIONS")) {
-			d->allow = API_CORS_METHODS;
+			d->allow = api_cors_methods(opt);
 			answer(d, 405, "Method Not Allowed");
 			return;
 		}
 		if (is(method, "OPTIONS")) {
 			d->preflight = true;
-			d->allow = API_CORS_METHODS;
+			d->allow = api_cors_methods(opt);
 			answer(d, 204, NULL);
 			return;
 		}
@@ -317,6 +319,9 @@ api_decide(const struct api_options *opt, const char *method,
 			return;
 		}
 		d->action = API_STREAM;
+		return;
+	case API_ROUTE_ADMIN:		/* admin_decide's */
+		answer(d, 404, "Not Found");
 		return;
 	case API_ROUTE_HEALTHZ:
 	case API_ROUTE_READYZ:
@@ -365,6 +370,18 @@ api_cors_allow_origin(const struct api_cors *c, const char *origin,
 		return NULL;
 	*vary = true;
 	return origin_list_match(c->origins, origin) ? origin : NULL;
+}
+
+const char *
+api_cors_methods(const struct api_options *opt)
+{
+	return opt->admin ? API_CORS_METHODS_ADMIN : API_CORS_METHODS;
+}
+
+const char *
+api_cors_headers(const struct api_options *opt)
+{
+	return opt->admin ? API_CORS_HEADERS_ADMIN : API_CORS_HEADERS;
 }
 
 int

@@ -25,9 +25,10 @@ enum api_route {
 	API_ROUTE_READYZ,
 	API_ROUTE_METRICS,
 	API_ROUTE_HISTORY,		/* /api/visits/{id}/history */
+	API_ROUTE_ADMIN,		/* /api/admin/... (admin.c) */
 };
-/* One past the last route: API_ROUTE_HISTORY stays the last value. */
-#define API_NROUTES	((int)API_ROUTE_HISTORY + 1)
+/* One past the last route: API_ROUTE_ADMIN stays the last value. */
+#define API_NROUTES	((int)API_ROUTE_ADMIN + 1)
 
 /* What http.c does next for a request. */
 enum api_action {
@@ -39,6 +40,10 @@ enum api_action {
 	API_METRICS,			/* metrics_render */
 	API_HISTORY,			/* store_history(id, days) */
 	API_STREAM,			/* store_get(id), then the stream */
+	API_ADMIN_SET,			/* PUT: store_set(id, body) */
+	API_ADMIN_DELETE,		/* DELETE: store_delete(id) */
+	API_ADMIN_EXPORT,		/* GET /api/admin/export */
+	API_ADMIN_IMPORT,		/* POST /api/admin/import */
 };
 
 /* What the routing depends on besides the request. */
@@ -48,6 +53,7 @@ struct api_options {
 	bool	metrics_here;		/* this listener serves /metrics */
 	bool	metrics_only;		/* this listener serves only /metrics
 					   and /healthz */
+	bool	admin;			/* an admin key is configured */
 };
 
 struct api_decision {
@@ -124,9 +130,14 @@ void		 api_cors_free(struct api_cors *);	/* accepts NULL */
 const char	*api_cors_allow_origin(const struct api_cors *,
 		    const char *origin, bool *vary);
 
-/* Preflight header values (static). */
+/* Preflight header values (static); with an admin key, the _ADMIN ones. */
 #define API_CORS_METHODS	"GET, POST, OPTIONS"
 #define API_CORS_HEADERS	"content-type, x-api-key"
+#define API_CORS_METHODS_ADMIN	"GET, POST, PUT, DELETE, OPTIONS"
+#define API_CORS_HEADERS_ADMIN	"content-type, x-api-key, authorization"
+/* The ones that apply to opt (static). */
+const char	*api_cors_methods(const struct api_options *opt);
+const char	*api_cors_headers(const struct api_options *opt);
 
 /*
  * Map a store result to an HTTP status (200 or 503) and, for a failure, a

@@ -76,6 +76,20 @@ apikey_set_count(const struct apikey_set *set)
 	return set == NULL ? 0 : set->count;
 }
 
+bool
+apikey_set_shared(const struct apikey_set *a, const struct apikey_set *b)
+{
+	int match = 0;
+
+	if (a == NULL || b == NULL)
+		return false;
+	for (size_t i = 0; i < a->count; i++)
+		for (size_t j = 0; j < b->count; j++)
+			match |= CRYPTO_memcmp(a->digest[i], b->digest[j],
+			    SHA256_DIGEST_LENGTH) == 0;
+	return match != 0;
+}
+
 void
 apikey_set_free(struct apikey_set *set)
 {
@@ -124,6 +138,17 @@ apikey_ring_replace(struct apikey_ring *kr, struct apikey_set *set)
 	kr->set = set;
 	pthread_rwlock_unlock(&kr->lock);
 	apikey_set_free(old);
+}
+
+bool
+apikey_ring_shares(struct apikey_ring *kr, const struct apikey_set *set)
+{
+	bool shared;
+
+	pthread_rwlock_rdlock(&kr->lock);
+	shared = apikey_set_shared(kr->set, set);
+	pthread_rwlock_unlock(&kr->lock);
+	return shared;
 }
 
 bool

@@ -26,6 +26,13 @@ struct apikey_set	*apikey_set_parse(const char *list, char *err,
 			    size_t errlen);
 /* The number of keys in set; 0 for NULL. */
 size_t			 apikey_set_count(const struct apikey_set *set);
+/*
+ * Whether a key of a is also a key of b (either may be NULL: false).  For
+ * the rule that the admin keys differ from the API keys; not constant time
+ * in the number of keys, which is no secret.
+ */
+bool			 apikey_set_shared(const struct apikey_set *a,
+			    const struct apikey_set *b);
 /* Wipes every digest.  Accepts NULL. */
 void			 apikey_set_free(struct apikey_set *);
 
@@ -36,6 +43,9 @@ void			 apikey_ring_free(struct apikey_ring *);
 /* Install set as the current one (steals it) and free the previous one. */
 void			 apikey_ring_replace(struct apikey_ring *,
 			    struct apikey_set *set);
+/* apikey_set_shared with the ring's current set (none: false). */
+bool			 apikey_ring_shares(struct apikey_ring *,
+			    const struct apikey_set *set);
 /* true once a set has been installed. */
 bool			 apikey_ring_loaded(struct apikey_ring *);
 /*

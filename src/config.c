@@ -441,7 +441,8 @@ validate_endpoints(const struct config *cfg, char *err, size_t errlen)
 
 	if (strcmp(cfg->store, "dynamodb") == 0)
 		used[n++] = "dynamodb";
-	if (cfg->api_key_parameter[0] != '\0')
+	if (cfg->api_key_parameter[0] != '\0' ||
+	    cfg->admin_key_parameter[0] != '\0')
 		used[n++] = "ssm";
 	for (size_t i = 0; i < n; i++)
 		if (endpoint_check(used[i], cfg->allow_http_endpoint, why,
@@ -473,6 +474,51 @@ validate_origin_verify(const char *v, char *err, size_t errlen)
 			    "visible ASCII characters, no blanks");
 			return -1;
 		}
+	return 0;
+}
+
+/*
+ * The admin key: at most one source; a literal list parses and shares no
+ * key with a literal API key list (the other sources are compared when
+ * they are loaded, keysource.c).
+ */
+static int
+validate_admin_key(const struct config *cfg, char *err, size_t errlen)
+{
+	struct apikey_set *admin, *api;
+	const char *set[3];
+	char why[256];
+	size_t nset = 0;
+	bool shared;
+
+	if (cfg->admin_key[0] != '\0')
+		set[nset++] = "VISITSD_ADMIN_KEY";
+	if (cfg->admin_key_file[0] != '\0')
+		set[nset++] = "VISITSD_ADMIN_KEY_FILE";
+	if (cfg->admin_key_parameter[0] != '\0')
+		set[nset++] = "VISITSD_ADMIN_KEY_PARAMETER";
+	if (nset > 1) {
+		snprintf(err, errlen, "%s and %s are both set: give at most "
+		    "one admin key source", set[0], set[1]);
+		return -1;
+	}
+	if (cfg->admin_key[0] == '\0')
+		return 0;
+	if ((admin = apikey_set_parse(cfg->admin_key, why,
+	    sizeof(why))) == NULL) {
+		snprintf(err, errlen, "VISITSD_ADMIN_KEY: %s", why);
+		return -1;
+	}
+	api = cfg->api_key[0] != '\0' ? apikey_set_parse(cfg->api_key, why,
+	    sizeof(why)) : NULL;
+	shared = apikey_set_shared(admin, api);
+	apikey_set_free(api);
+	apikey_set_free(admin);
+	if (shared) {
+		snprintf(err, errlen, "VISITSD_ADMIN_KEY: an admin key equals "
+		    "an API key; the admin key must differ from every API key");
+		return -1;
+	}
 	return 0;
 }
 
@@ -539,6 +585,8 @@ config_validate(const struct config *cfg, char *err, size_t errlen)
 		}
 	}
 	if (validate_origin_verify(cfg->origin_verify, err, errlen) == -1)
+		return -1;
+	if (validate_admin_key(cfg, err, errlen) == -1)
 		return -1;
 	if (cfg->aws_connect_timeout_ms > cfg->aws_request_timeout_ms) {
 		snprintf(err, errlen, "VISITSD_AWS_CONNECT_TIMEOUT_MS: %d is "

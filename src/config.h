@@ -62,6 +62,10 @@ struct config {
 	char	*api_key_file;		/* VISITSD_API_KEY_FILE */
 	char	*api_key_parameter;	/* VISITSD_API_KEY_PARAMETER (SSM) */
 	char	*origin_verify;		/* VISITSD_ORIGIN_VERIFY, secret, wiped */
+	char	*admin_key;		/* VISITSD_ADMIN_KEY, secret, wiped */
+	char	*admin_key_file;	/* VISITSD_ADMIN_KEY_FILE */
+	char	*admin_key_parameter;	/* VISITSD_ADMIN_KEY_PARAMETER (SSM) */
+	int	 admin_import_max_bytes; /* VISITSD_ADMIN_IMPORT_MAX_BYTES */
 	/* [cors] */
 	char	*allowed_origins;	/* VISITSD_ALLOWED_ORIGINS "*" or list */
 	int	 cors_max_age;		/* VISITSD_CORS_MAX_AGE, seconds */

@@ -84,6 +84,8 @@ config_doc_usage(FILE *fp)
 
 	fprintf(fp,
 	    "usage: visitsd [-hnV] [-c file] [--setting=value ...]\n"
+	    "       visitsd export [-c file] [--setting=value ...]\n"
+	    "       visitsd import FILE|- [-c file] [--setting=value ...]\n"
 	    "\n"
 	    "visitsd counts website visits: POST/GET /api/visits/<id>.\n"
 	    "\n"

@@ -148,6 +148,25 @@ const struct setting config_table_settings[] = {
 	    "Origin guard: when set, every request but /healthz, /readyz "
 	    "and /metrics must carry this secret in X-Origin-Verify, or "
 	    "gets 403. 16 to 256 visible ASCII characters." },
+	{ "admin_key", "auth", T_SECRET, F(admin_key), "", 0, 0, NULL, NULL,
+	    NULL,
+	    "Admin key(s), comma-separated for rotation, sent as "
+	    "Authorization: Bearer on PUT/DELETE /api/visits/{id} and "
+	    "/api/admin/*; unset: those answer 405 and 404. Must differ "
+	    "from every API key. Secret: prefer admin_key_file." },
+	{ "admin_key_file", "auth", T_STRING, F(admin_key_file), "", 0, 0,
+	    NULL, NULL, NULL,
+	    "File holding the admin key(s), comma-separated; re-read on "
+	    "SIGHUP. Keep it mode 0600." },
+	STR("auth", admin_key_parameter, "", check_parameter,
+	    "SSM Parameter Store name (SecureString) holding the admin "
+	    "key(s); read at startup and on SIGHUP."),
+	INT("auth", admin_import_max_bytes, 67108864, 1024, 1073741824,
+	    "Largest POST /api/admin/import body, in bytes. The body is "
+	    "spooled to an unlinked file in TMPDIR (/tmp) and validated "
+	    "whole before anything is written; validation holds about 8 "
+	    "bytes per line in memory. It must arrive within "
+	    "header_timeout."),
 	STR("cors", allowed_origins, "*", check_origins,
 	    "Origins allowed by CORS: \"*\" or a comma-separated list such "
 	    "as https://example.com,https://www.example.com."),

@@ -64,6 +64,7 @@
 #include "config.h"
 #include "guard.h"
 #include "http.h"
+#include "http_admin.h"
 #include "http_conn.h"
 #include "http_listen.h"
 #include "http_request.h"
@@ -252,6 +253,14 @@ struct http *
 http_new(const struct config *cfg, struct store *store,
     struct apikey_ring *keys, char *err, size_t errlen)
 {
+	return http_new_admin(cfg, store, keys, NULL, err, errlen);
+}
+
+struct http *
+http_new_admin(const struct config *cfg, struct store *store,
+    struct apikey_ring *keys, struct apikey_ring *admin, char *err,
+    size_t errlen)
+{
 	struct http *h = xcalloc(1, sizeof(*h));
 	pthread_condattr_t ca;
 	bool split;
@@ -295,6 +304,11 @@ http_new(const struct config *cfg, struct store *store,
 	h->main.opt.auth_none = h->auth_none;
 	/* /metrics tells anyone the version and the traffic: opt in. */
 	h->main.opt.metrics_here = cfg->metrics_public;
+	if (admin != NULL) {
+		h->admin = http_admin_new(admin, h->max_body,
+		    (size_t)cfg->admin_import_max_bytes, &h->stopping);
+		h->main.opt.admin = true;
+	}
 	if ((h->streams = http_stream_hub_new(cfg, store, err, errlen)) ==
 	    NULL)
 		goto fail;
@@ -410,6 +424,7 @@ http_free(struct http *h)
 	pthread_cond_destroy(&h->sweep_cv);
 	pthread_mutex_destroy(&h->sweep_mu);
 	guard_free(h->guard);
+	http_admin_free(h->admin);	/* its jobs saw stopping */
 	salt_keeper_free(h->salts);
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);

@@ -20,10 +20,14 @@ struct http;
 /*
  * Start listening (cfg->listen, and cfg->metrics_listen when set).  store
  * and keys are borrowed and must outlive the server.  Returns a new server,
- * or NULL with the reason in err.
+ * or NULL with the reason in err.  No admin API: http_new_admin with NULL.
  */
 struct http	*http_new(const struct config *cfg, struct store *store,
 		    struct apikey_ring *keys, char *err, size_t errlen);
+/* http_new with the admin key ring admin (borrowed; NULL: no admin API). */
+struct http	*http_new_admin(const struct config *cfg, struct store *store,
+		    struct apikey_ring *keys, struct apikey_ring *admin,
+		    char *err, size_t errlen);
 
 /* The bound address as "host:port" (after port 0 was resolved); borrowed. */
 const char	*http_address(const struct http *);

@@ -49,6 +49,8 @@
 #include "apikey.h"
 #include "bot.h"
 #include "guard.h"
+#include "admin.h"
+#include "http_admin.h"
 #include "http_conn.h"
 #include "http_guard.h"
 #include "http_metrics.h"
@@ -104,6 +106,8 @@ struct req {
 	   the request may outlive the server but not the metrics. */
 	struct metrics_counter	*results[STORE_NRESULTS];
 	size_t			 body;
+	struct http_admin_body	*admin;		/* PUT, import: the body */
+	struct store_counts	 put;		/* PUT: the counts to set */
 	bool			 too_large;
 	int			 status;	/* queued, 0 if none */
 	struct stream		*stream;	/* reserved, not answered yet */
@@ -127,6 +131,7 @@ elapsed(const struct timespec *since)
 static void
 req_free(struct req *r)
 {
+	http_admin_body_free(r->admin);
 	free(r->days);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
@@ -202,7 +207,7 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 	return respond_with(r, status, ctype, resp);
 }
 
-/* Add the headers every answer has to resp, queue it and drop it. */
+/* Queue resp (a new one, destroyed here) with the common headers. */
 static enum MHD_Result
 respond_with(struct req *r, int status, const char *ctype,
     struct MHD_Response *resp)
@@ -224,9 +229,10 @@ respond_with(struct req *r, int status, const char *ctype,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
 	if (r->d.preflight) {
 		MHD_add_response_header(resp, "Access-Control-Allow-Methods",
-		    API_CORS_METHODS);
+		    r->d.allow != NULL ? r->d.allow :
+		    api_cors_methods(&r->l->opt));
 		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-		    API_CORS_HEADERS);
+		    api_cors_headers(&r->l->opt));
 		MHD_add_response_header(resp, "Access-Control-Max-Age",
 		    h->cors_max_age);
 	}
@@ -235,6 +241,9 @@ respond_with(struct req *r, int status, const char *ctype,
 		    r->d.allow);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Bearer");
 	if (r->admit.limited)
 		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
@@ -315,7 +324,18 @@ finish(struct req *r)
 		    "The counter store did not answer in time; retry later." :
 		    "The server is shutting down; retry later.");
 	}
+	if (r->d.action == API_ADMIN_IMPORT) {
+		char *json;
+
+		status = http_admin_import_answer(r->admin, res, &json);
+		return respond_json(r, status, json);
+	}
 	status = api_store_status(res, &message);
+	if ((r->d.action == API_ADMIN_SET || r->d.action == API_ADMIN_DELETE) &&
+	    status == 200)		/* the streams may go down, too */
+		stream_hub_reset(h->streams, r->d.id, &counts);
+	if (r->d.action == API_ADMIN_DELETE && status == 200)
+		return respond_message(r, MHD_HTTP_NO_CONTENT, NULL);
 	if (r->d.action == API_READYZ) {
 		if (status != 200)
 			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -397,7 +417,9 @@ start_store(struct req *r, enum store_op op)
 
 	r->started = true;
 	r->op = op;
-	r->store_ms = util_now_ms();
+	/* An import is not timed out: it ends on its own or at shutdown. */
+	r->store_ms = r->d.action == API_ADMIN_IMPORT ? UINT64_MAX :
+	    util_now_ms();
 	memcpy(r->results, h->m.store_ops[op], sizeof(r->results));
 	pthread_mutex_lock(&r->mu);
 	r->refs++;
@@ -419,9 +441,14 @@ start_store(struct req *r, enum store_op op)
 		    (r->d.days - 1), r->d.days, history_done, r);
 		break;
 	case STORE_OP_SET:
+		if (r->d.action == API_ADMIN_IMPORT)
+			http_admin_import_start(h->admin, r->admin, h->store,
+			    store_done, r);
+		else
+			store_set(h->store, r->d.id, &r->put, store_done, r);
+		break;
 	case STORE_OP_DELETE:
-		/* Not routed here (yet): a failure, not a hang. */
-		store_done(r, STORE_ERROR, &(struct store_counts){ 0 });
+		store_delete(h->store, r->d.id, store_done, r);
 		break;
 	}
 
@@ -440,6 +467,7 @@ static enum MHD_Result
 act(struct req *r)
 {
 	struct http *h = r->l->h;
+	struct MHD_Response *resp;
 	const char *message;
 	char *text;
 
@@ -462,6 +490,23 @@ act(struct req *r)
 		return start_store(r, STORE_OP_INCREMENT);
 	case API_GET:
 		return start_store(r, STORE_OP_GET);
+	case API_ADMIN_SET:
+		if (http_admin_put_counts(r->admin, &r->put, &message) == -1)
+			return respond_message(r, MHD_HTTP_BAD_REQUEST, message);
+		return start_store(r, STORE_OP_SET);
+	case API_ADMIN_DELETE:
+		return start_store(r, STORE_OP_DELETE);
+	case API_ADMIN_IMPORT:
+		/* Counted as one set; it may take longer than store_timeout. */
+		return start_store(r, STORE_OP_SET);
+	case API_ADMIN_EXPORT:
+		http_conn_received(r->conn);
+		if ((resp = http_admin_export_response(h->admin, h->store,
+		    r->conn)) == NULL)
+			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "The export could not start; retry later.");
+		return respond_with(r, MHD_HTTP_OK, "application/x-ndjson",
+		    resp);
 	case API_HISTORY:
 		return start_store(r, STORE_OP_HISTORY);
 	case API_STREAM:
@@ -493,6 +538,14 @@ header_was_cut(const char *value, size_t len)
 	(void)len;
 	return false;
 #endif
+}
+
+/* The largest body r may have: max_body, or the admin body's limit. */
+static size_t
+body_limit(const struct req *r)
+{
+	return r->admin != NULL ? http_admin_body_limit(r->admin) :
+	    r->l->h->max_body;
 }
 
 /*
@@ -540,9 +593,13 @@ decide(struct req *r, const char *method, const char *url)
 		if (key == qkey)
 			OPENSSL_cleanse(qkey, sizeof(qkey));
 	}
-	api_decide(&r->l->opt, method, url, key_ok, &r->d);
-	api_decide_history_days(&r->d, MHD_lookup_connection_value(r->conn,
-	    MHD_GET_ARGUMENT_KIND, "days"));
+	if (!admin_decide(&r->l->opt, method, url, h->admin != NULL &&
+	    http_admin_authorized(h->admin, r->conn), &r->d)) {
+		api_decide(&r->l->opt, method, url, key_ok, &r->d);
+		api_decide_history_days(&r->d, MHD_lookup_connection_value(
+		    r->conn, MHD_GET_ARGUMENT_KIND, "days"));
+	} else
+		r->admin = http_admin_body_new(h->admin, r->d.action);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
 	if (r->d.action == API_INCREMENT)
 		decide_bot(r);
@@ -558,7 +615,6 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 	const char *cl;
 
 	(void)version;
-	(void)upload_data;
 	if (r == NULL) {
 		r = req_new(l, conn, method, url);
 		*con_cls = r;
@@ -575,7 +631,7 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		}
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && strtoull(cl, NULL, 10) > l->h->max_body) {
+		if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(r)) {
 			r->too_large = true;
 			return respond_message(r,
 			    MHD_HTTP_CONTENT_TOO_LARGE,
@@ -589,11 +645,14 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		 * discard the excess and answer 413 at the end, unless the body
 		 * goes on far past the limit -- then close the connection.
 		 */
+		if (r->admin != NULL)
+			http_admin_body_add(r->admin, upload_data,
+			    *upload_data_size);
 		r->body += *upload_data_size;
 		*upload_data_size = 0;
-		if (r->body > l->h->max_body)
+		if (r->body > body_limit(r))
 			r->too_large = true;
-		if (r->body > l->h->max_body + DISCARD_MAX)
+		if (r->body > body_limit(r) + DISCARD_MAX)
 			return MHD_NO;
 		return MHD_YES;
 	}

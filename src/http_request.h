@@ -32,6 +32,7 @@ struct apikey_ring;
 struct guard;
 struct salt_keeper;
 struct http;
+struct http_admin;
 struct http_conn_table;
 struct http_listen;
 struct req;
@@ -48,6 +49,7 @@ struct listener {
 struct http {
 	struct store		*store;		/* borrowed */
 	struct apikey_ring	*keys;		/* borrowed */
+	struct http_admin	*admin;		/* NULL: no admin key */
 	struct api_cors		*cors;
 	struct guard		*guard;		/* origin guard, rate limit */
 	struct salt_keeper	*salts;		/* unique visitors' salts */

@@ -30,8 +30,29 @@
 
 #define KEY_FILE_MAX	65536
 
+/* One key source: the API key's or the admin key's settings. */
+struct source {
+	const char	*what;		/* "API key", "admin key" */
+	const char	*env;		/* "VISITSD_API_KEY" */
+	const char	*value, *file, *parameter;
+};
+
+static struct source
+api_source(const struct config *cfg)
+{
+	return (struct source){ "API key", "VISITSD_API_KEY", cfg->api_key,
+	    cfg->api_key_file, cfg->api_key_parameter };
+}
+
+static struct source
+admin_source(const struct config *cfg)
+{
+	return (struct source){ "admin key", "VISITSD_ADMIN_KEY",
+	    cfg->admin_key, cfg->admin_key_file, cfg->admin_key_parameter };
+}
+
 static struct apikey_set *
-load_file(const char *path, char *err, size_t errlen)
+load_file(const char *what, const char *path, char *err, size_t errlen)
 {
 	struct apikey_set *set = NULL;
 	struct stat st;
@@ -41,28 +62,28 @@ load_file(const char *path, char *err, size_t errlen)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		snprintf(err, errlen, "API key file %s: %s", path,
+		snprintf(err, errlen, "%s file %s: %s",what, path,
 		    strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1) {
-		snprintf(err, errlen, "API key file %s: %s", path,
+		snprintf(err, errlen, "%s file %s: %s",what, path,
 		    strerror(errno));
 		goto done;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "API key file %s: not a regular file",
+		snprintf(err, errlen, "%s file %s: not a regular file",what,
 		    path);
 		goto done;
 	}
 	if (st.st_size > KEY_FILE_MAX) {
-		snprintf(err, errlen, "API key file %s: larger than %d bytes",
+		snprintf(err, errlen, "%s file %s: larger than %d bytes",what,
 		    path, KEY_FILE_MAX);
 		goto done;
 	}
 	if ((st.st_mode & (S_IRGRP | S_IROTH)) != 0)
-		log_warnx("API key file %s is readable by %s (mode %04o); "
-		    "chmod 600 it", path, (st.st_mode & S_IROTH) != 0 ?
+		log_warnx("%s file %s is readable by %s (mode %04o); "
+		    "chmod 600 it", what, path, (st.st_mode & S_IROTH) != 0 ?
 		    "everyone" : "its group", (unsigned)(st.st_mode & 07777));
 	/* One byte more than the limit tells a file that grew meanwhile. */
 	buf = xmalloc(KEY_FILE_MAX + 2);
@@ -71,7 +92,7 @@ load_file(const char *path, char *err, size_t errlen)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			snprintf(err, errlen, "API key file %s: %s", path,
+			snprintf(err, errlen, "%s file %s: %s",what, path,
 			    strerror(errno));
 			goto done;
 		}
@@ -80,13 +101,13 @@ load_file(const char *path, char *err, size_t errlen)
 		len += (size_t)n;
 	}
 	if (len > KEY_FILE_MAX) {
-		snprintf(err, errlen, "API key file %s: larger than %d bytes",
+		snprintf(err, errlen, "%s file %s: larger than %d bytes",what,
 		    path, KEY_FILE_MAX);
 		goto done;
 	}
 	buf[len] = '\0';
 	if (memchr(buf, '\0', len) != NULL) {
-		snprintf(err, errlen, "API key file %s: contains a NUL byte",
+		snprintf(err, errlen, "%s file %s: contains a NUL byte",what,
 		    path);
 		goto done;
 	}
@@ -96,7 +117,7 @@ load_file(const char *path, char *err, size_t errlen)
 		char why[256];
 
 		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "API key file %s: %s", path, why);
+		snprintf(err, errlen, "%s file %s: %s",what, path, why);
 	}
 done:
 	util_wipe_free(buf, KEY_FILE_MAX + 2);
@@ -122,7 +143,8 @@ wait_for_stop(const sigset_t *stop, unsigned seconds)
 
 /* Parse a fetched parameter value, then wipe and free it. */
 static struct apikey_set *
-parse_parameter(const char *name, char *value, char *err, size_t errlen)
+parse_parameter(const char *what, const char *name, char *value, char *err,
+    size_t errlen)
 {
 	struct apikey_set *set;
 	char why[256];
@@ -130,7 +152,7 @@ parse_parameter(const char *name, char *value, char *err, size_t errlen)
 	set = apikey_set_parse(value, why, sizeof(why));
 	util_free_secret(value);
 	if (set == NULL)
-		snprintf(err, errlen, "API key parameter %s: %s", name, why);
+		snprintf(err, errlen, "%s parameter %s: %s", what, name, why);
 	return set;
 }
 
@@ -140,19 +162,20 @@ parse_parameter(const char *name, char *value, char *err, size_t errlen)
  * keys.
  */
 static struct apikey_set *
-load_parameter(const struct config *cfg, char *err, size_t errlen)
+load_parameter(const struct config *cfg, const struct source *src, char *err,
+    size_t errlen)
 {
 	char why[512], *value;
 	int retryable;
 
-	if ((value = ssm_fetch(cfg->api_key_parameter,
+	if ((value = ssm_fetch(src->parameter,
 	    cfg->aws_connect_timeout_ms, cfg->aws_request_timeout_ms,
 	    &retryable, why, sizeof(why))) == NULL) {
-		snprintf(err, errlen, "API key parameter %s: %s",
-		    cfg->api_key_parameter, why);
+		snprintf(err, errlen, "%s parameter %s: %s", src->what,
+		    src->parameter, why);
 		return NULL;
 	}
-	return parse_parameter(cfg->api_key_parameter, value, err, errlen);
+	return parse_parameter(src->what, src->parameter, value, err, errlen);
 }
 
 /*
@@ -164,10 +187,10 @@ load_parameter(const struct config *cfg, char *err, size_t errlen)
  * ends at once, and so does a signal of stop between attempts.
  */
 static struct apikey_set *
-load_parameter_startup(const struct config *cfg, const sigset_t *stop,
-    int *sig, char *err, size_t errlen)
+load_parameter_startup(const struct config *cfg, const struct source *src,
+    const sigset_t *stop, int *sig, char *err, size_t errlen)
 {
-	const char *name = cfg->api_key_parameter;
+	const char *name = src->parameter, *what = src->what;
 	uint64_t deadline = util_now_ms() +
 	    (uint64_t)cfg->ssm_startup_timeout * 1000;
 	unsigned delay = 1;
@@ -178,22 +201,24 @@ load_parameter_startup(const struct config *cfg, const sigset_t *stop,
 		value = ssm_fetch(name, cfg->aws_connect_timeout_ms,
 		    cfg->aws_request_timeout_ms, &retryable, why, sizeof(why));
 		if (value != NULL)
-			return parse_parameter(name, value, err, errlen);
+			return parse_parameter(what, name, value, err,
+			    errlen);
 		if (!retryable) {
-			snprintf(err, errlen, "API key parameter %s: %s", name,
-			    why);
+			snprintf(err, errlen, "%s parameter %s: %s", what,
+			    name, why);
 			return NULL;
 		}
 		if (util_now_ms() + delay * 1000 > deadline) {
-			snprintf(err, errlen, "API key parameter %s: %s (gave "
-			    "up after VISITSD_SSM_STARTUP_TIMEOUT)", name, why);
+			snprintf(err, errlen, "%s parameter %s: %s (gave up "
+			    "after VISITSD_SSM_STARTUP_TIMEOUT)", what, name,
+			    why);
 			return NULL;
 		}
-		log_warnx("API key parameter %s: %s; retrying in %us", name,
-		    why, delay);
+		log_warnx("%s parameter %s: %s; retrying in %us", what,
+		    name, why, delay);
 		if ((*sig = wait_for_stop(stop, delay)) != 0) {
-			snprintf(err, errlen, "API key parameter %s: %s while "
-			    "retrying", name, strsignal(*sig));
+			snprintf(err, errlen, "%s parameter %s: %s while "
+			    "retrying", what, name, strsignal(*sig));
 			return NULL;
 		}
 		if (delay < 16)
@@ -203,53 +228,90 @@ load_parameter_startup(const struct config *cfg, const sigset_t *stop,
 
 /* The configured source; stop is NULL for a reload, else startup. */
 static struct apikey_set *
-load(const struct config *cfg, const sigset_t *stop, int *sig, char *err,
-    size_t errlen)
+load(const struct config *cfg, const struct source *src,
+    const sigset_t *stop, int *sig, char *err, size_t errlen)
 {
 	struct apikey_set *set;
 	char why[256];
 
-	if (cfg->api_key[0] != '\0') {
-		if ((set = apikey_set_parse(cfg->api_key, why,
+	if (src->value[0] != '\0') {
+		if ((set = apikey_set_parse(src->value, why,
 		    sizeof(why))) == NULL)
-			snprintf(err, errlen, "VISITSD_API_KEY: %s", why);
+			snprintf(err, errlen, "%s: %s", src->env, why);
 		return set;
 	}
-	if (cfg->api_key_file[0] != '\0')
-		return load_file(cfg->api_key_file, err, errlen);
-	if (cfg->api_key_parameter[0] != '\0')
-		return stop != NULL ? load_parameter_startup(cfg, stop, sig,
-		    err, errlen) : load_parameter(cfg, err, errlen);
-	snprintf(err, errlen, "no API key source configured");
+	if (src->file[0] != '\0')
+		return load_file(src->what, src->file, err, errlen);
+	if (src->parameter[0] != '\0')
+		return stop != NULL ? load_parameter_startup(cfg, src, stop,
+		    sig, err, errlen) : load_parameter(cfg, src, err, errlen);
+	snprintf(err, errlen, "no %s source configured", src->what);
 	return NULL;
 }
 
 struct apikey_set *
 keysource_load(const struct config *cfg, char *err, size_t errlen)
 {
+	struct source src = api_source(cfg);
 	int sig;
 
-	return load(cfg, NULL, &sig, err, errlen);
+	return load(cfg, &src, NULL, &sig, err, errlen);
 }
 
 struct apikey_set *
 keysource_load_startup(const struct config *cfg, const sigset_t *stop,
     int *sig, char *err, size_t errlen)
 {
+	struct source src = api_source(cfg);
+
 	*sig = 0;
-	return load(cfg, stop, sig, err, errlen);
+	return load(cfg, &src, stop, sig, err, errlen);
+}
+
+static const char *
+describe(const struct source *src, const char *setting, char *buf,
+    size_t len)
+{
+	if (src->value[0] != '\0')
+		snprintf(buf, len, "the %s setting", setting);
+	else if (src->file[0] != '\0')
+		snprintf(buf, len, "file %s", src->file);
+	else if (src->parameter[0] != '\0')
+		snprintf(buf, len, "SSM parameter %s", src->parameter);
+	else
+		snprintf(buf, len, "no source");
+	return buf;
 }
 
 const char *
 keysource_describe(const struct config *cfg, char *buf, size_t len)
 {
-	if (cfg->api_key[0] != '\0')
-		snprintf(buf, len, "the api_key setting");
-	else if (cfg->api_key_file[0] != '\0')
-		snprintf(buf, len, "file %s", cfg->api_key_file);
-	else if (cfg->api_key_parameter[0] != '\0')
-		snprintf(buf, len, "SSM parameter %s", cfg->api_key_parameter);
-	else
-		snprintf(buf, len, "no source");
-	return buf;
+	struct source src = api_source(cfg);
+
+	return describe(&src, "api_key", buf, len);
+}
+
+bool
+keysource_admin_configured(const struct config *cfg)
+{
+	return cfg->admin_key[0] != '\0' || cfg->admin_key_file[0] != '\0' ||
+	    cfg->admin_key_parameter[0] != '\0';
+}
+
+struct apikey_set *
+keysource_admin_load(const struct config *cfg, const sigset_t *stop,
+    int *sig, char *err, size_t errlen)
+{
+	struct source src = admin_source(cfg);
+
+	*sig = 0;
+	return load(cfg, &src, stop, sig, err, errlen);
+}
+
+const char *
+keysource_admin_describe(const struct config *cfg, char *buf, size_t len)
+{
+	struct source src = admin_source(cfg);
+
+	return describe(&src, "admin_key", buf, len);
 }

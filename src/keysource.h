@@ -11,6 +11,7 @@
 #define VISITSD_KEYSOURCE_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct config;
@@ -44,6 +45,19 @@ struct apikey_set	*keysource_load_startup(const struct config *cfg,
  * returned.  Never the key itself.
  */
 const char	*keysource_describe(const struct config *cfg, char *buf,
+		    size_t len);
+
+/*
+ * The admin key (admin_key, admin_key_file, admin_key_parameter): the
+ * same three sources and rules, its own settings.  configured: whether
+ * one is set (at most one is: config_validate).  load: keysource_load
+ * with stop NULL (a reload), keysource_load_startup otherwise.
+ */
+bool		 keysource_admin_configured(const struct config *cfg);
+struct apikey_set	*keysource_admin_load(const struct config *cfg,
+			    const sigset_t *stop, int *sig, char *err,
+			    size_t errlen);
+const char	*keysource_admin_describe(const struct config *cfg, char *buf,
 		    size_t len);
 
 #endif

@@ -28,7 +28,9 @@
 
 #include <curl/curl.h>
 
+#include "adminkey.h"
 #include "apikey.h"
+#include "cli_admin.h"
 #include "config.h"
 #include "healthcheck.h"
 #include "http.h"
@@ -53,15 +55,18 @@ auth_required(const struct config *cfg)
 
 /* SIGHUP: a new key set, or the old one kept with a warning. */
 static void
-reload_keys(const struct config *cfg, struct apikey_ring *keys)
+reload_keys(const struct config *cfg, struct apikey_ring *keys,
+    struct apikey_ring *admin)
 {
 	struct apikey_set *set;
 	struct timespec now;
 	char err[512], src[512], state[64];
 	size_t n;
 
+	if (admin != NULL)
+		adminkey_reload(cfg, auth_required(cfg) ? keys : NULL, admin);
 	if (!auth_required(cfg)) {
-		log_info("SIGHUP: auth=none, no key to reload");
+		log_info("SIGHUP: auth=none, no API key to reload");
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -72,6 +77,8 @@ reload_keys(const struct config *cfg, struct apikey_ring *keys)
 	if ((set = keysource_load(cfg, err, sizeof(err))) == NULL)
 		log_warnx("SIGHUP: key reload failed, keeping the old keys: "
 		    "%s", err);
+	else if (!adminkey_api_set_ok(admin, set))
+		apikey_set_free(set);
 	else {
 		/* Installed first: the line means the new keys are in force. */
 		n = apikey_set_count(set);
@@ -87,7 +94,7 @@ reload_keys(const struct config *cfg, struct apikey_ring *keys)
  */
 static int
 signal_loop(const sigset_t *set, const struct config *cfg,
-    struct apikey_ring *keys)
+    struct apikey_ring *keys, struct apikey_ring *admin)
 {
 	uint64_t wd = notify_watchdog_usec();
 	struct timespec ts;
@@ -107,7 +114,7 @@ signal_loop(const sigset_t *set, const struct config *cfg,
 			continue;
 		}
 		if (sig == SIGHUP)
-			reload_keys(cfg, keys);
+			reload_keys(cfg, keys, admin);
 		else
 			return sig;
 	}
@@ -117,7 +124,7 @@ int
 main(int argc, char *argv[])
 {
 	struct config cfg;
-	struct apikey_ring *keys = NULL;
+	struct apikey_ring *keys = NULL, *admin = NULL;
 	struct apikey_set *set;
 	struct store *store = NULL;
 	struct http *http = NULL;
@@ -133,6 +140,8 @@ main(int argc, char *argv[])
 	 */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (argc > 1 && cli_admin_is_command(argv[1]))
+		return cli_admin_main(argc, argv, environ);
 	config_init(&cfg);
 	if (config_from_args(&cfg, argc, argv, environ, &check_only,
 	    &status) == -1) {
@@ -197,9 +206,22 @@ main(int argc, char *argv[])
 		    apikey_set_count(set), src);
 		apikey_ring_replace(keys, set);
 	}
+	if (keysource_admin_configured(&cfg)) {
+		admin = apikey_ring_new();
+		if (adminkey_load_startup(&cfg, &stop, auth_required(&cfg) ?
+		    keys : NULL, admin, &sig, err, sizeof(err)) == -1) {
+			if (sig != 0) {
+				log_info("%s during startup: %s; stopping",
+				    strsignal(sig), err);
+				goto teardown;
+			}
+			fatalx("cannot load the admin key: %s", err);
+		}
+	}
 	if ((store = store_open(&cfg, err, sizeof(err))) == NULL)
 		fatalx("store %s: %s", cfg.store, err);
-	if ((http = http_new(&cfg, store, keys, err, sizeof(err))) == NULL)
+	if ((http = http_new_admin(&cfg, store, keys, admin,
+	    err, sizeof(err))) == NULL)
 		fatalx("cannot serve HTTP on %s: %s", cfg.listen, err);
 	if (http_metrics_address(http) != NULL)
 		log_info("visitsd %s listening on %s (store %s, metrics on "
@@ -210,7 +232,7 @@ main(int argc, char *argv[])
 		    VISITSD_VERSION, http_address(http), store_name(store));
 	notify_send("READY=1");
 
-	sig = signal_loop(&sigs, &cfg, keys);
+	sig = signal_loop(&sigs, &cfg, keys, admin);
 
 	log_info("%s: stopping, waiting up to %ds for requests in flight",
 	    strsignal(sig), cfg.shutdown_timeout);
@@ -221,6 +243,7 @@ teardown:
 	http_free(http);
 	store_free(store);
 	apikey_ring_free(keys);
+	apikey_ring_free(admin);
 	metrics_cleanup();
 	curl_global_cleanup();
 	config_cleanup(&cfg);

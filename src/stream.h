@@ -145,7 +145,8 @@ void	stream_hub_publish(struct stream_hub *, const char *id,
 	    const struct store_counts *);
 /*
  * Counts of id after an admin set or delete: taken even when lower, and a
- * poll in flight for id is disregarded.  For helper "admin"'s PUT/DELETE.
+ * poll in flight for id is disregarded (PUT and DELETE on
+ * /api/visits/{id}).
  */
 void	stream_hub_reset(struct stream_hub *, const char *id,
 	    const struct store_counts *);
