@@ -44,6 +44,12 @@ api_route_name(enum api_route route)
 		return "readyz";
 	case API_ROUTE_METRICS:
 		return "metrics";
+	case API_ROUTE_BADGE:
+		return "badge";
+	case API_ROUTE_SHIELDS:
+		return "shields";
+	case API_ROUTE_COUNTAPI:
+		return "countapi";
 	case API_ROUTE_NOT_FOUND:
 		return "not_found";
 	}
@@ -146,12 +152,180 @@ is(const char *method, const char *name)
 	return strcmp(method, name) == 0;
 }
 
+/* --- badge.svg, shields.json, CountAPI (issue 11) ------------------- */
+
+#define BADGE_SUFFIX	"/badge.svg"
+#define SHIELDS_SUFFIX	"/shields.json"
+
+/* The route of /api/visits/{raw} by its suffix; *rawlen loses it. */
+static enum api_route
+visits_suffix(const char *raw, size_t *rawlen)
+{
+	static const struct {
+		const char	*suffix;
+		enum api_route	 route;
+	} sub[] = {
+		{ BADGE_SUFFIX, API_ROUTE_BADGE },
+		{ SHIELDS_SUFFIX, API_ROUTE_SHIELDS },
+	};
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		size_t n = strlen(sub[i].suffix);
+
+		if (*rawlen >= n && memcmp(raw + *rawlen - n, sub[i].suffix,
+		    n) == 0) {
+			*rawlen -= n;
+			return sub[i].route;
+		}
+	}
+	return API_ROUTE_VISITS;
+}
+
+/*
+ * May the request use the id raw[0..rawlen)?  With a key (or auth off),
+ * yes; without, only a valid public id -- a bad id is refused as 403 too,
+ * so a keyless caller learns nothing about ids.
+ */
+static bool
+id_allowed(const struct api_options *opt, const char *raw, size_t rawlen,
+    bool key_ok)
+{
+	char id[API_ID_MAX + 1];
+	const char *why;
+
+	if (key_ok || opt->auth_none)
+		return true;
+	return opt->is_public != NULL &&
+	    api_id_parse(raw, rawlen, id, &why) == 0 &&
+	    opt->is_public(opt->public_ids, id);
+}
+
+static bool
+is_public(const struct api_options *opt, const char *id)
+{
+	return opt->is_public != NULL && opt->is_public(opt->public_ids, id);
+}
+
+/*
+ * A query argument as received (MHD turned '+' into ' ' but left the
+ * escapes: the server keeps URLs raw) decoded into out: 0, or -1 for a
+ * malformed escape, a NUL, or a value longer than outlen - 1.  *arg
+ * becomes out, or stays NULL when absent.
+ */
+static int
+query_arg(const char **arg, char *out, size_t outlen)
+{
+	int n;
+
+	if (*arg == NULL)
+		return 0;
+	n = api_percent_decode(*arg, strlen(*arg), out, outlen);
+	if (n < 0 || strlen(out) != (size_t)n)
+		return -1;
+	*arg = out;
+	return 0;
+}
+
+/* Decode and check ?label= and ?color= into d: NULL, or why not. */
+static const char *
+badge_args(const struct api_query *q, struct api_decision *d)
+{
+	char label[BADGE_LABEL_MAX + 1], color[BADGE_COLOR_MAX + 1];
+	const char *why, *qlabel = q->label, *qcolor = q->color;
+
+	if (query_arg(&qlabel, label, sizeof(label)) == -1)
+		return "invalid label: use 1 to 64 characters";
+	if (query_arg(&qcolor, color, sizeof(color)) == -1)
+		return "invalid color: use a shields.io color name or 3 or 6 "
+		    "hex digits";
+	if (badge_label_parse(qlabel, d->label, &why) == -1 ||
+	    badge_color_parse(qcolor, d->color, &why) == -1)
+		return why;
+	return NULL;
+}
+
+static void
+decide_badge(const struct api_options *opt, const char *method,
+    const char *raw, size_t rawlen, bool key_ok, const struct api_query *q,
+    struct api_decision *d)
+{
+	const char *why;
+
+	if (!is(method, "GET") && !is(method, "HEAD")) {
+		d->allow = "GET, HEAD";
+		answer(d, 405, "Method Not Allowed");
+		return;
+	}
+	if (!id_allowed(opt, raw, rawlen, key_ok)) {
+		answer(d, 403, "Forbidden");
+		return;
+	}
+	if (api_id_parse(raw, rawlen, d->id, &why) == -1 ||
+	    (why = badge_args(q, d)) != NULL) {
+		answer(d, 400, why);
+		return;
+	}
+	/* The fetch is the visit only on a public id, and never on HEAD. */
+	d->action = d->route == API_ROUTE_BADGE && is(method, "GET") &&
+	    q->count != NULL && strcmp(q->count, "1") == 0 &&
+	    is_public(opt, d->id) ? API_INCREMENT : API_GET;
+}
+
+static void
+decide_countapi(const char *method, const char *path,
+    const struct api_query *q, struct api_decision *d)
+{
+	char callback[COUNTAPI_CALLBACK_MAX + 1];
+	const char *why, *qcallback = q->callback;
+
+	if (qcallback != NULL) {
+		if (query_arg(&qcallback, callback, sizeof(callback)) == -1 ||
+		    !countapi_callback_ok(qcallback)) {
+			answer(d, 400, "invalid callback: use a JavaScript "
+			    "identifier of 1 to 64 of A-Z a-z 0-9 _ $");
+			return;
+		}
+		memcpy(d->callback, qcallback, strlen(qcallback) + 1);
+	}
+	if (!is(method, "GET")) {
+		d->allow = "GET";
+		answer(d, 405, "Method Not Allowed");
+		return;
+	}
+	/* path is "/hit/..." or "/get/...": both four bytes. */
+	if (countapi_id(path + 4, d->id, sizeof(d->id), &why) == -1) {
+		answer(d, 400, why);
+		return;
+	}
+	d->action = path[1] == 'h' ? API_INCREMENT : API_GET;
+}
+
+static bool
+countapi_path(const char *path)
+{
+	return strncmp(path, "/hit/", 5) == 0 ||
+	    strncmp(path, "/get/", 5) == 0 ||
+	    strcmp(path, "/hit") == 0 || strcmp(path, "/get") == 0;
+}
+
 void
 api_decide(const struct api_options *opt, const char *method,
     const char *path, bool key_ok, struct api_decision *d)
 {
-	const char *raw = NULL, *why;
+	api_decide_query(opt, method, path, key_ok, NULL, d);
+}
 
+void
+api_decide_query(const struct api_options *opt, const char *method,
+    const char *path, bool key_ok, const struct api_query *q,
+    struct api_decision *d)
+{
+	static const struct api_query none;
+	const char *raw = NULL, *why;
+	size_t rawlen = 0;
+
+	if (q == NULL)
+		q = &none;
 	memset(d, 0, sizeof(*d));
 	d->route = API_ROUTE_NOT_FOUND;
 	if (opt->metrics_only) {
@@ -161,12 +335,15 @@ api_decide(const struct api_options *opt, const char *method,
 			d->route = API_ROUTE_HEALTHZ;
 	} else if (strncmp(path, VISITS_PREFIX "/",
 	    sizeof(VISITS_PREFIX)) == 0) {
-		d->route = API_ROUTE_VISITS;
 		raw = path + sizeof(VISITS_PREFIX);
+		rawlen = strlen(raw);
+		d->route = visits_suffix(raw, &rawlen);
 	} else if (strcmp(path, VISITS_PREFIX) == 0) {
 		d->route = API_ROUTE_VISITS;
 		raw = "";
-	} else if (strcmp(path, "/healthz") == 0)
+	} else if (opt->countapi && countapi_path(path))
+		d->route = API_ROUTE_COUNTAPI;
+	else if (strcmp(path, "/healthz") == 0)
 		d->route = API_ROUTE_HEALTHZ;
 	else if (strcmp(path, "/readyz") == 0)
 		d->route = API_ROUTE_READYZ;
@@ -190,16 +367,23 @@ api_decide(const struct api_options *opt, const char *method,
 			answer(d, 204, NULL);
 			return;
 		}
-		if (!key_ok && !opt->auth_none) {
+		if (!id_allowed(opt, raw, rawlen, key_ok)) {
 			answer(d, 403, "Forbidden");
 			return;
 		}
-		if (api_id_parse(raw, strlen(raw), d->id, &why) == -1) {
+		if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
 			answer(d, 400, why);
 			return;
 		}
 		d->action = is(method, "POST") || opt->get_increments ?
 		    API_INCREMENT : API_GET;
+		return;
+	case API_ROUTE_BADGE:
+	case API_ROUTE_SHIELDS:
+		decide_badge(opt, method, raw, rawlen, key_ok, q, d);
+		return;
+	case API_ROUTE_COUNTAPI:
+		decide_countapi(method, path, q, d);
 		return;
 	case API_ROUTE_HEALTHZ:
 	case API_ROUTE_READYZ:

@@ -53,6 +53,8 @@ struct config {
 	char	*api_key_file;		/* VISITSD_API_KEY_FILE */
 	char	*api_key_parameter;	/* VISITSD_API_KEY_PARAMETER (SSM) */
 	char	*origin_verify;		/* VISITSD_ORIGIN_VERIFY, secret, wiped */
+	char	*public_ids;		/* VISITSD_PUBLIC_IDS, ids, prefix* */
+	bool	 countapi;		/* VISITSD_COUNTAPI: /hit, /get */
 	/* [cors] */
 	char	*allowed_origins;	/* VISITSD_ALLOWED_ORIGINS "*" or list */
 	int	 cors_max_age;		/* VISITSD_CORS_MAX_AGE, seconds */

@@ -67,6 +67,7 @@
 #include "http_listen.h"
 #include "http_request.h"
 #include "log.h"
+#include "public_ids.h"
 #include "store.h"
 #include "util.h"
 
@@ -252,12 +253,18 @@ http_new(const struct config *cfg, struct store *store,
 		goto fail;
 	if ((h->guard = guard_new(cfg, err, errlen)) == NULL)
 		goto fail;
+	if ((h->public_ids = public_ids_new(cfg->public_ids, err,
+	    errlen)) == NULL)
+		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
 	raise_fd_limit(cfg, split);
 	h->main.h = h;
 	h->main.opt.get_increments = cfg->get_increments;
 	h->main.opt.auth_none = h->auth_none;
+	h->main.opt.countapi = cfg->countapi;
+	h->main.opt.is_public = public_ids_match;
+	h->main.opt.public_ids = h->public_ids;
 	/* /metrics tells anyone the version and the traffic: opt in. */
 	h->main.opt.metrics_here = cfg->metrics_public;
 	if (listener_start(&h->main, cfg->listen, MHD_ALLOW_SUSPEND_RESUME,
@@ -364,6 +371,7 @@ http_free(struct http *h)
 		return;
 	http_shutdown(h, 0);
 	api_cors_free(h->cors);
+	public_ids_free(h->public_ids);
 	http_conn_table_free(h->conns);
 	pthread_cond_destroy(&h->sweep_cv);
 	pthread_mutex_destroy(&h->sweep_mu);

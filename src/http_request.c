@@ -47,6 +47,7 @@
 #include "api.h"
 #include "apikey.h"
 #include "guard.h"
+#include "http_badge.h"
 #include "http_conn.h"
 #include "http_guard.h"
 #include "http_metrics.h"
@@ -195,7 +196,9 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 		    ctype);
 	origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_ORIGIN);
-	if ((acao = api_cors_allow_origin(h->cors, origin, &vary)) != NULL)
+	acao = api_cors_allow_origin(h->cors, origin, &vary);
+	http_badge_cors(&r->d, &acao, &vary);
+	if (acao != NULL)
 		MHD_add_response_header(resp,
 		    MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, acao);
 	if (vary)
@@ -215,8 +218,9 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	if (r->admit.limited)
 		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-store");
+	if (!http_badge_headers(resp, &r->d))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		    "no-store");
 	if (r->close || atomic_load(&h->stopping))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
@@ -234,9 +238,35 @@ respond_json(struct req *r, int status, char *json)
 	    MHD_RESPMEM_MUST_FREE);
 }
 
+/*
+ * The badge, shields and CountAPI routes' own body for the store's count
+ * (ok) or for an error status and message; MHD_NO with *mine false on
+ * any other route.
+ */
+static enum MHD_Result
+respond_badge(struct req *r, bool ok, uint64_t count, int status,
+    const char *message, bool *mine)
+{
+	const char *ctype;
+	char *body;
+
+	*mine = (body = http_badge_body(&r->d, ok, count, &status, message,
+	    &ctype)) != NULL;
+	if (!*mine)
+		return MHD_NO;
+	return respond(r, status, ctype, body, strlen(body),
+	    MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result
 respond_message(struct req *r, int status, const char *message)
 {
+	enum MHD_Result ret;
+	bool mine;
+
+	ret = respond_badge(r, false, 0, status, message, &mine);
+	if (mine)
+		return ret;
 	if (message == NULL)
 		return respond(r, status, NULL, NULL, 0,
 		    MHD_RESPMEM_PERSISTENT);
@@ -255,8 +285,9 @@ finish(struct req *r)
 	enum store_result res;
 	enum gave_up why;
 	const char *message;
+	enum MHD_Result ret;
 	uint64_t count;
-	bool done;
+	bool done, mine;
 	int status;
 
 	pthread_mutex_lock(&r->mu);
@@ -286,6 +317,9 @@ finish(struct req *r)
 	}
 	if (status != 200)
 		return respond_message(r, status, message);
+	ret = respond_badge(r, true, count, status, NULL, &mine);
+	if (mine)
+		return ret;
 	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, count));
 }
 
@@ -403,6 +437,7 @@ decide(struct req *r, const char *method, const char *url)
 {
 	struct http *h = r->l->h;
 	const char *key = NULL;
+	struct api_query q;
 	size_t keylen = 0;
 	bool key_ok = false;
 
@@ -417,7 +452,8 @@ decide(struct req *r, const char *method, const char *url)
 			key = NULL;
 		key_ok = apikey_ring_check(h->keys, key, keylen);
 	}
-	api_decide(&r->l->opt, method, url, key_ok, &r->d);
+	http_badge_query(r->conn, &q);
+	api_decide_query(&r->l->opt, method, url, key_ok, &q, &r->d);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
 }
 

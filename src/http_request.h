@@ -33,6 +33,7 @@ struct guard;
 struct http;
 struct http_conn_table;
 struct http_listen;
+struct public_ids;
 struct req;
 
 struct listener {
@@ -48,6 +49,7 @@ struct http {
 	struct apikey_ring	*keys;		/* borrowed */
 	struct api_cors		*cors;
 	struct guard		*guard;		/* origin guard, rate limit */
+	struct public_ids	*public_ids;	/* VISITSD_PUBLIC_IDS */
 	bool			 auth_none;
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */

@@ -283,9 +283,10 @@ START_TEST(every_route_is_named)
 {
 	static const char *const names[] = {
 		"not_found", "visits", "healthz", "readyz", "metrics",
+		"badge", "shields", "countapi",
 	};
 
-	ck_assert_int_eq(API_NROUTES, 5);
+	ck_assert_int_eq(API_NROUTES, 8);
 	for (int r = 0; r < API_NROUTES; r++)
 		ck_assert_str_eq(api_route_name((enum api_route)r), names[r]);
 	ck_assert_ptr_null(api_route_name((enum api_route)API_NROUTES));
