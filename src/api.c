@@ -234,7 +234,8 @@ badge_args(const struct api_query *q, struct api_decision *d)
 	const char *why, *qlabel = q->label, *qcolor = q->color;
 
 	if (query_arg(&qlabel, label, sizeof(label)) == -1)
-		return "invalid label: use 1 to 64 characters";
+		return "invalid label: a malformed percent-escape, a NUL, or "
+		    "longer than 64 characters";
 	if (query_arg(&qcolor, color, sizeof(color)) == -1)
 		return "invalid color: use a shields.io color name or 3 or 6 "
 		    "hex digits";
