@@ -1,8 +1,8 @@
 // badge-browser.test.mjs: the SVG badge as a browser shows it.  Debian's
 // headless Chromium (playwright-core, as browser.test.mjs) loads a page
 // with the badge in an <img>, as a README on GitHub shows it through Camo:
-// the image decodes at the SVG's size, ?count=1 counts once per load, and
-// a hostile label stays text.  Opened as a document, each text measures
+// the image decodes at the SVG's size and ?count=1 counts once per load,
+// with a label full of markup.  Opened as a document, each text measures
 // (without its textLength, so the font's own advances) no wider than the
 // box the daemon computed, give or take font substitution: Chromium here
 // has DejaVu Sans instead of Verdana (1.019 of the box at worst when
