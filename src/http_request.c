@@ -46,6 +46,7 @@
 
 #include "api.h"
 #include "apikey.h"
+#include "bot.h"
 #include "guard.h"
 #include "http_badge.h"
 #include "http_conn.h"
@@ -440,6 +441,25 @@ header_was_cut(const char *value, size_t len)
 #endif
 }
 
+/*
+ * An increment whose User-Agent is on the crawler list (bot.c) is
+ * answered like a GET unless count_bots is set; counted either way.
+ */
+static void
+decide_bot(struct req *r)
+{
+	struct http *h = r->l->h;
+	const char *ua;
+
+	ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT);
+	if (ua == NULL || !bot_match(ua, strlen(ua)))
+		return;
+	metrics_counter_add(h->m.bots[h->count_bots ? 1 : 0], 1);
+	if (!h->count_bots)
+		r->d.action = API_GET;
+}
+
 static void
 decide(struct req *r, const char *method, const char *url)
 {
@@ -463,6 +483,10 @@ decide(struct req *r, const char *method, const char *url)
 	http_badge_query(r->conn, &q);
 	api_decide_query(&r->l->opt, method, url, key_ok, &q, &r->d);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
+	/* A badge is fetched by an image proxy (GitHub's Camo is on the
+	   crawler list) for its viewer: the fetch is the visit. */
+	if (r->d.action == API_INCREMENT && r->d.route != API_ROUTE_BADGE)
+		decide_bot(r);
 }
 
 enum MHD_Result

@@ -51,6 +51,7 @@ struct http {
 	struct guard		*guard;		/* origin guard, rate limit */
 	struct public_ids	*public_ids;	/* VISITSD_PUBLIC_IDS */
 	bool			 auth_none;
+	bool			 count_bots;	/* crawlers' increments count */
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */
 	struct listener	 main;

@@ -69,6 +69,8 @@ test('badge.svg: ?count=1 counts on a public id, reads otherwise', async (t) => 
   assert.equal(await title('/api/visits/home/badge.svg?count=1'), 'visits: 2');
   assert.equal(await title('/api/visits/home/badge.svg'), 'visits: 2');
   assert.equal(await title('/api/visits/blog-7/badge.svg?count=1'), 'visits: 1');
+  // GitHub's Camo is on the crawler list, but a badge fetch is the visit.
+  assert.equal(await title('/api/visits/blog-7/badge.svg?count=1', { 'user-agent': 'github-camo (876de43e)' }), 'visits: 2');
   // HEAD never counts.
   const h = await fetch(`${d.url}/api/visits/home/badge.svg?count=1`, { method: 'HEAD' });
   assert.equal(h.status, 200);
