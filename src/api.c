@@ -298,7 +298,8 @@ decide_countapi(const char *method, const char *path,
 		answer(d, 400, why);
 		return;
 	}
-	d->action = path[1] == 'h' ? API_INCREMENT : API_GET;
+	d->hit = path[1] == 'h';
+	d->action = d->hit ? API_INCREMENT : API_GET;
 }
 
 static bool

@@ -79,8 +79,10 @@ struct api_decision {
 	/* Badge and shields routes: the checked label and colour. */
 	char		 label[BADGE_LABEL_MAX + 1];
 	char		 color[BADGE_COLOR_MAX + 1];
-	/* CountAPI: the checked JSONP callback, "" for plain JSON. */
+	/* CountAPI: the checked JSONP callback, "" for plain JSON; hit:
+	   /hit (it answers a count even when made a read, as for a bot). */
 	char		 callback[COUNTAPI_CALLBACK_MAX + 1];
+	bool		 hit;
 };
 
 /*

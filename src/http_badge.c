@@ -40,7 +40,8 @@ countapi_answer(const struct api_decision *d, bool ok, uint64_t count,
     int *status, const char *message, const char **ctype)
 {
 	const char *callback = d->callback[0] != '\0' ? d->callback : NULL;
-	bool found = ok && (count > 0 || d->action == API_INCREMENT);
+	/* /hit always has a value, even when the bot rule made it a read. */
+	bool found = ok && (count > 0 || d->hit);
 
 	if (ok && !found)
 		*status = 404;

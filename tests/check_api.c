@@ -548,6 +548,7 @@ START_TEST(countapi_routes)
 	ck_assert_int_eq(d.action, API_INCREMENT);
 	ck_assert_str_eq(d.id, "mysite~home");
 	ck_assert_str_eq(d.callback, "");
+	ck_assert(d.hit);
 	d = decide(&opt_public, "GET", "/get/home", false);
 	ck_assert_int_eq(d.action, API_GET);
 	ck_assert_str_eq(d.id, "default~home");

@@ -38,6 +38,10 @@ test('hit creates at 1 and counts; get reads; one segment is "default"', async (
   assert.equal(r.status, 200);
   assert.deepEqual(JSON.parse(r.text), { value: 2 });
 
+  // A crawler's /hit is a read (VISITSD_COUNT_BOTS=false), but still a value.
+  const bot = await fetch(`${d.url}/hit/robots/page`, { headers: { ...ORIGIN, 'user-agent': 'curl/8.0' } });
+  assert.equal(bot.status, 200);
+  assert.deepEqual(await bot.json(), { value: 0 });
   r = await get(d, '/hit/page.v1');
   assert.deepEqual(JSON.parse(r.text), { value: 1 });
   assert.deepEqual(JSON.parse((await get(d, '/get/default/page.v1')).text), { value: 1 });
