@@ -52,6 +52,12 @@ api_route_name(enum api_route route)
 		return "metrics";
 	case API_ROUTE_ADMIN:
 		return "admin";
+	case API_ROUTE_BADGE:
+		return "badge";
+	case API_ROUTE_SHIELDS:
+		return "shields";
+	case API_ROUTE_COUNTAPI:
+		return "countapi";
 	case API_ROUTE_NOT_FOUND:
 		return "not_found";
 	case API_ROUTE_HISTORY:
@@ -156,16 +162,6 @@ is(const char *method, const char *name)
 	return strcmp(method, name) == 0;
 }
 
-/* "{id}/history" with an id segment free of '/': the history route. */
-static bool
-is_history(const char *raw)
-{
-	size_t len = strlen(raw), slen = strlen(HISTORY_SUFFIX);
-
-	return len > slen && strcmp(raw + len - slen, HISTORY_SUFFIX) == 0 &&
-	    memchr(raw, '/', len - slen) == NULL;
-}
-
 /* The history route: GET only (OPTIONS for CORS), the key as for GET. */
 static void
 decide_history(const struct api_options *opt, const char *method,
@@ -220,13 +216,184 @@ api_decide_history_days(struct api_decision *d, const char *value)
 	d->days = (uint32_t)n;
 }
 
+/* --- the sub-routes of an id; badge.svg, shields.json, CountAPI ----- */
+
+#define BADGE_SUFFIX	"/badge.svg"
+#define SHIELDS_SUFFIX	"/shields.json"
+
+/* The route of /api/visits/{raw} by its suffix; *rawlen loses it. */
+static enum api_route
+visits_suffix(const char *raw, size_t *rawlen)
+{
+	static const struct {
+		const char	*suffix;
+		enum api_route	 route;
+	} sub[] = {
+		{ BADGE_SUFFIX, API_ROUTE_BADGE },
+		{ SHIELDS_SUFFIX, API_ROUTE_SHIELDS },
+		{ HISTORY_SUFFIX, API_ROUTE_HISTORY },
+		{ STREAM_SUFFIX, API_ROUTE_STREAM },
+	};
+
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		size_t n = strlen(sub[i].suffix);
+
+		if (*rawlen >= n && memcmp(raw + *rawlen - n, sub[i].suffix,
+		    n) == 0) {
+			*rawlen -= n;
+			return sub[i].route;
+		}
+	}
+	return API_ROUTE_VISITS;
+}
+
+/*
+ * May the request use the id raw[0..rawlen)?  With a key (or auth off),
+ * yes; without, only a valid public id -- a bad id is refused as 403 too,
+ * so a keyless caller learns nothing about ids.
+ */
+static bool
+id_allowed(const struct api_options *opt, const char *raw, size_t rawlen,
+    bool key_ok)
+{
+	char id[API_ID_MAX + 1];
+	const char *why;
+
+	if (key_ok || opt->auth_none)
+		return true;
+	return opt->is_public != NULL &&
+	    api_id_parse(raw, rawlen, id, &why) == 0 &&
+	    opt->is_public(opt->public_ids, id);
+}
+
+static bool
+is_public(const struct api_options *opt, const char *id)
+{
+	return opt->is_public != NULL && opt->is_public(opt->public_ids, id);
+}
+
+/*
+ * A query argument as received (MHD turned '+' into ' ' but left the
+ * escapes: the server keeps URLs raw) decoded into out: 0, or -1 for a
+ * malformed escape, a NUL, or a value longer than outlen - 1.  *arg
+ * becomes out, or stays NULL when absent.
+ */
+static int
+query_arg(const char **arg, char *out, size_t outlen)
+{
+	int n;
+
+	if (*arg == NULL)
+		return 0;
+	n = api_percent_decode(*arg, strlen(*arg), out, outlen);
+	if (n < 0 || strlen(out) != (size_t)n)
+		return -1;
+	*arg = out;
+	return 0;
+}
+
+/* Decode and check ?label= and ?color= into d: NULL, or why not. */
+static const char *
+badge_args(const struct api_query *q, struct api_decision *d)
+{
+	char label[BADGE_LABEL_MAX + 1], color[BADGE_COLOR_MAX + 1];
+	const char *why, *qlabel = q->label, *qcolor = q->color;
+
+	if (query_arg(&qlabel, label, sizeof(label)) == -1)
+		return "invalid label: a malformed percent-escape, a NUL, or "
+		    "longer than 64 characters";
+	if (query_arg(&qcolor, color, sizeof(color)) == -1)
+		return "invalid color: use a shields.io color name or 3 or 6 "
+		    "hex digits";
+	if (badge_label_parse(qlabel, d->label, &why) == -1 ||
+	    badge_color_parse(qcolor, d->color, &why) == -1)
+		return why;
+	return NULL;
+}
+
+static void
+decide_badge(const struct api_options *opt, const char *method,
+    const char *raw, size_t rawlen, bool key_ok, const struct api_query *q,
+    struct api_decision *d)
+{
+	const char *why;
+
+	if (!is(method, "GET") && !is(method, "HEAD")) {
+		d->allow = "GET, HEAD";
+		answer(d, 405, "Method Not Allowed");
+		return;
+	}
+	if (!id_allowed(opt, raw, rawlen, key_ok)) {
+		answer(d, 403, "Forbidden");
+		return;
+	}
+	if (api_id_parse(raw, rawlen, d->id, &why) == -1 ||
+	    (why = badge_args(q, d)) != NULL) {
+		answer(d, 400, why);
+		return;
+	}
+	/* The fetch is the visit only on a public id, and never on HEAD. */
+	d->action = d->route == API_ROUTE_BADGE && is(method, "GET") &&
+	    q->count != NULL && strcmp(q->count, "1") == 0 &&
+	    is_public(opt, d->id) ? API_INCREMENT : API_GET;
+}
+
+static void
+decide_countapi(const char *method, const char *path,
+    const struct api_query *q, struct api_decision *d)
+{
+	char callback[COUNTAPI_CALLBACK_MAX + 1];
+	const char *why, *qcallback = q->callback;
+
+	if (qcallback != NULL) {
+		if (query_arg(&qcallback, callback, sizeof(callback)) == -1 ||
+		    !countapi_callback_ok(qcallback)) {
+			answer(d, 400, "invalid callback: use a JavaScript "
+			    "identifier of 1 to 64 of A-Z a-z 0-9 _ $");
+			return;
+		}
+		memcpy(d->callback, qcallback, strlen(qcallback) + 1);
+	}
+	if (!is(method, "GET")) {
+		d->allow = "GET";
+		answer(d, 405, "Method Not Allowed");
+		return;
+	}
+	/* path is "/hit/..." or "/get/...": both four bytes. */
+	if (countapi_id(path + 4, d->id, sizeof(d->id), &why) == -1) {
+		answer(d, 400, why);
+		return;
+	}
+	d->hit = path[1] == 'h';
+	d->action = d->hit ? API_INCREMENT : API_GET;
+}
+
+static bool
+countapi_path(const char *path)
+{
+	return strncmp(path, "/hit/", 5) == 0 ||
+	    strncmp(path, "/get/", 5) == 0 ||
+	    strcmp(path, "/hit") == 0 || strcmp(path, "/get") == 0;
+}
+
 void
 api_decide(const struct api_options *opt, const char *method,
     const char *path, bool key_ok, struct api_decision *d)
 {
-	const char *raw = NULL, *why;
-	size_t rawlen = 0, n;
+	api_decide_query(opt, method, path, key_ok, NULL, d);
+}
 
+void
+api_decide_query(const struct api_options *opt, const char *method,
+    const char *path, bool key_ok, const struct api_query *q,
+    struct api_decision *d)
+{
+	static const struct api_query none;
+	const char *raw = NULL, *why;
+	size_t rawlen = 0;
+
+	if (q == NULL)
+		q = &none;
 	memset(d, 0, sizeof(*d));
 	d->route = API_ROUTE_NOT_FOUND;
 	if (opt->metrics_only) {
@@ -236,31 +403,20 @@ api_decide(const struct api_options *opt, const char *method,
 			d->route = API_ROUTE_HEALTHZ;
 	} else if (strncmp(path, VISITS_PREFIX "/",
 	    sizeof(VISITS_PREFIX)) == 0) {
-		d->route = API_ROUTE_VISITS;
 		raw = path + sizeof(VISITS_PREFIX);
-		if (is_history(raw)) {
-			d->route = API_ROUTE_HISTORY;
-			rawlen = strlen(raw) - strlen(HISTORY_SUFFIX);
-		}
+		rawlen = strlen(raw);
+		d->route = visits_suffix(raw, &rawlen);
 	} else if (strcmp(path, VISITS_PREFIX) == 0) {
 		d->route = API_ROUTE_VISITS;
 		raw = "";
-	} else if (strcmp(path, "/healthz") == 0)
+	} else if (opt->countapi && countapi_path(path))
+		d->route = API_ROUTE_COUNTAPI;
+	else if (strcmp(path, "/healthz") == 0)
 		d->route = API_ROUTE_HEALTHZ;
 	else if (strcmp(path, "/readyz") == 0)
 		d->route = API_ROUTE_READYZ;
 	else if (strcmp(path, "/metrics") == 0 && opt->metrics_here)
 		d->route = API_ROUTE_METRICS;
-
-	if (raw != NULL && d->route == API_ROUTE_VISITS)
-		rawlen = strlen(raw);
-
-	/* /api/visits/{id}/stream: the same id, its live counts. */
-	if (raw != NULL && (n = strlen(raw)) > sizeof(STREAM_SUFFIX) - 1 &&
-	    strcmp(raw + n - (sizeof(STREAM_SUFFIX) - 1), STREAM_SUFFIX) == 0) {
-		d->route = API_ROUTE_STREAM;
-		rawlen = n - (sizeof(STREAM_SUFFIX) - 1);
-	}
 
 	switch (d->route) {
 	case API_ROUTE_NOT_FOUND:
@@ -282,7 +438,7 @@ api_decide(const struct api_options *opt, const char *method,
 			answer(d, 204, NULL);
 			return;
 		}
-		if (!key_ok && !opt->auth_none) {
+		if (!id_allowed(opt, raw, rawlen, key_ok)) {
 			answer(d, 403, "Forbidden");
 			return;
 		}
@@ -292,6 +448,13 @@ api_decide(const struct api_options *opt, const char *method,
 		}
 		d->action = is(method, "POST") || opt->get_increments ?
 		    API_INCREMENT : API_GET;
+		return;
+	case API_ROUTE_BADGE:
+	case API_ROUTE_SHIELDS:
+		decide_badge(opt, method, raw, rawlen, key_ok, q, d);
+		return;
+	case API_ROUTE_COUNTAPI:
+		decide_countapi(method, path, q, d);
 		return;
 	case API_ROUTE_STREAM:
 		if (!is(method, "GET") && !is(method, "OPTIONS")) {
@@ -306,11 +469,10 @@ api_decide(const struct api_options *opt, const char *method,
 			return;
 		}
 		/*
-		 * The key may come as ?key= (http_stream_query_key).  Public
-		 * ids (VISITSD_PUBLIC_IDS, helper badge) belong here exactly
-		 * as on the GET route: a public id streams without a key.
+		 * The key may come as ?key= (http_stream_query_key); a public
+		 * id (VISITSD_PUBLIC_IDS) streams without one, as on GET.
 		 */
-		if (!key_ok && !opt->auth_none) {
+		if (!id_allowed(opt, raw, rawlen, key_ok)) {
 			answer(d, 403, "Forbidden");
 			return;
 		}

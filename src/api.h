@@ -13,9 +13,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "badge.h"
+#include "countapi.h"
 #include "store.h"
 
 #define API_ID_MAX	128
+
+struct public_ids;
 
 enum api_route {
 	API_ROUTE_NOT_FOUND,
@@ -26,9 +30,12 @@ enum api_route {
 	API_ROUTE_METRICS,
 	API_ROUTE_HISTORY,		/* /api/visits/{id}/history */
 	API_ROUTE_ADMIN,		/* /api/admin/... (admin.c) */
+	API_ROUTE_BADGE,		/* /api/visits/{id}/badge.svg */
+	API_ROUTE_SHIELDS,		/* /api/visits/{id}/shields.json */
+	API_ROUTE_COUNTAPI,		/* /hit/..., /get/... (countapi) */
 };
-/* One past the last route: API_ROUTE_ADMIN stays the last value. */
-#define API_NROUTES	((int)API_ROUTE_ADMIN + 1)
+/* One past the last route: API_ROUTE_COUNTAPI stays the last value. */
+#define API_NROUTES	((int)API_ROUTE_COUNTAPI + 1)
 
 /* What http.c does next for a request. */
 enum api_action {
@@ -54,6 +61,20 @@ struct api_options {
 	bool	metrics_only;		/* this listener serves only /metrics
 					   and /healthz */
 	bool	admin;			/* an admin key is configured */
+	bool	countapi;		/* serve the CountAPI routes */
+	/* Whether an id may be used without a key: public_ids_match on
+	   public_ids (borrowed), or NULL for no public id.  A pointer, so
+	   api.c does not link against public_ids.c, which uses its grammar. */
+	bool	(*is_public)(const struct public_ids *, const char *id);
+	const struct public_ids	*public_ids;
+};
+
+/* The query arguments routing reads; each borrowed, NULL when absent. */
+struct api_query {
+	const char	*count;		/* badge.svg: "1" increments */
+	const char	*label;		/* badge.svg, shields.json */
+	const char	*color;		/* badge.svg, shields.json */
+	const char	*callback;	/* CountAPI: JSONP */
 };
 
 struct api_decision {
@@ -66,6 +87,13 @@ struct api_decision {
 	bool		 preflight;	/* add the preflight CORS headers */
 	char		 id[API_ID_MAX + 1];	/* decoded id (visits) */
 	uint32_t	 days;		/* API_HISTORY: how many days */
+	/* Badge and shields routes: the checked label and colour. */
+	char		 label[BADGE_LABEL_MAX + 1];
+	char		 color[BADGE_COLOR_MAX + 1];
+	/* CountAPI: the checked JSONP callback, "" for plain JSON; hit:
+	   /hit (it answers a count even when made a read, as for a bot). */
+	char		 callback[COUNTAPI_CALLBACK_MAX + 1];
+	bool		 hit;
 };
 
 /* GET /api/visits/{id}/history?days=N: the default N, and the allowed. */
@@ -88,6 +116,19 @@ void	api_decide(const struct api_options *opt, const char *method,
  * message saying so.
  */
 void	api_decide_history_days(struct api_decision *d, const char *value);
+
+/*
+ * api_decide with the query arguments q (NULL: none).  Without a valid
+ * key (and auth on), a GET or POST of /api/visits/{id}, badge.svg and
+ * shields.json is allowed for a public id (opt->is_public) and 403 for
+ * every other id, a bad one included; badge.svg increments only on a
+ * public id with ?count=1; a bad ?label= or ?color= is 400.  The CountAPI
+ * routes (opt->countapi) need no key: /hit increments and /get reads
+ * the id countapi_id names; a bad ?callback= is 400.
+ */
+void	api_decide_query(const struct api_options *opt, const char *method,
+	    const char *path, bool key_ok, const struct api_query *q,
+	    struct api_decision *d);
 
 /*
  * The metrics label of a route: "visits", "healthz", ..., "not_found"

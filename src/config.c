@@ -32,6 +32,7 @@
 #include "config_table.h"
 #include "hostport.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "util.h"
 
 /* Field access through the table's offsets. */
@@ -522,6 +523,30 @@ validate_admin_key(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Keyless access (public ids, CountAPI) is always under the per-client
+ * rate limit (issue 11): with the limiter off, refuse it rather than
+ * serve anyone's increments unmetered.
+ */
+static int
+validate_keyless(const struct config *cfg, char *err, size_t errlen)
+{
+	uint64_t milli;
+	char why[128];
+
+	if (cfg->public_ids[0] == '\0' && !cfg->countapi)
+		return 0;
+	if (ratelimit_rate_parse(cfg->rate_limit, &milli, why,
+	    sizeof(why)) == 0 && milli == 0) {
+		snprintf(err, errlen, "%s needs the rate limit: "
+		    "VISITSD_RATE_LIMIT=0 would leave keyless requests "
+		    "unlimited", cfg->public_ids[0] != '\0' ?
+		    "VISITSD_PUBLIC_IDS" : "VISITSD_COUNTAPI");
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_validate(const struct config *cfg, char *err, size_t errlen)
 {
@@ -587,6 +612,8 @@ config_validate(const struct config *cfg, char *err, size_t errlen)
 	if (validate_origin_verify(cfg->origin_verify, err, errlen) == -1)
 		return -1;
 	if (validate_admin_key(cfg, err, errlen) == -1)
+		return -1;
+	if (validate_keyless(cfg, err, errlen) == -1)
 		return -1;
 	if (cfg->aws_connect_timeout_ms > cfg->aws_request_timeout_ms) {
 		snprintf(err, errlen, "VISITSD_AWS_CONNECT_TIMEOUT_MS: %d is "

@@ -66,6 +66,8 @@ struct config {
 	char	*admin_key_file;	/* VISITSD_ADMIN_KEY_FILE */
 	char	*admin_key_parameter;	/* VISITSD_ADMIN_KEY_PARAMETER (SSM) */
 	int	 admin_import_max_bytes; /* VISITSD_ADMIN_IMPORT_MAX_BYTES */
+	char	*public_ids;		/* VISITSD_PUBLIC_IDS, ids, prefix* */
+	bool	 countapi;		/* VISITSD_COUNTAPI: /hit, /get */
 	/* [cors] */
 	char	*allowed_origins;	/* VISITSD_ALLOWED_ORIGINS "*" or list */
 	int	 cors_max_age;		/* VISITSD_CORS_MAX_AGE, seconds */

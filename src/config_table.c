@@ -26,10 +26,12 @@
 #include "config_table.h"
 #include "hostport.h"
 #include "origin.h"
+#include "public_ids.h"
 #include "ratelimit.h"
 
 static config_check_fn check_listen, check_origins, check_table,
-    check_attribute, check_parameter, check_proxies, check_rate;
+    check_attribute, check_parameter, check_proxies, check_rate,
+    check_public_ids;
 
 static const char *const auth_choices[] = { "key", "none", NULL };
 static const char *const level_choices[] = { "debug", "info", "warn",
@@ -167,6 +169,17 @@ const struct setting config_table_settings[] = {
 	    "whole before anything is written; validation holds about 8 "
 	    "bytes per line in memory. It must arrive within "
 	    "header_timeout."),
+	STR("auth", public_ids, "", check_public_ids,
+	    "Ids served without the API key (read, and incremented by "
+	    "POST or a badge's ?count=1), for README badges and pages that "
+	    "cannot send one: a comma list of ids and prefix* patterns "
+	    "(blog-* is every id starting with blog-). Keyless requests are "
+	    "always under the rate limit: rate_limit 0 is refused with it."),
+	{ "countapi", "auth", T_BOOL, F(countapi), "false", 0, 0, NULL,
+	    NULL, NULL,
+	    "Serve the CountAPI-compatible routes /hit/NS/KEY and "
+	    "/get/NS/KEY without a key, on the ids NS~KEY (docs/api.md). "
+	    "Under the rate limit: rate_limit 0 is refused with it." },
 	STR("cors", allowed_origins, "*", check_origins,
 	    "Origins allowed by CORS: \"*\" or a comma-separated list such "
 	    "as https://example.com,https://www.example.com."),
@@ -303,6 +316,12 @@ static int
 check_proxies(const char *v, char *why, size_t whylen)
 {
 	return client_id_proxies_check(v, why, whylen);
+}
+
+static int
+check_public_ids(const char *v, char *why, size_t whylen)
+{
+	return public_ids_check(v, why, whylen);
 }
 
 static int

@@ -70,6 +70,7 @@
 #include "http_request.h"
 #include "http_stream.h"
 #include "log.h"
+#include "public_ids.h"
 #include "salt.h"
 #include "store.h"
 #include "stream.h"
@@ -296,12 +297,18 @@ http_new_admin(const struct config *cfg, struct store *store,
 	if ((h->salts = salt_keeper_new(cfg, store, NULL, err, errlen)) ==
 	    NULL)
 		goto fail;
+	if ((h->public_ids = public_ids_new(cfg->public_ids, err,
+	    errlen)) == NULL)
+		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
 	raise_fd_limit(cfg, split);
 	h->main.h = h;
 	h->main.opt.get_increments = cfg->get_increments;
 	h->main.opt.auth_none = h->auth_none;
+	h->main.opt.countapi = cfg->countapi;
+	h->main.opt.is_public = public_ids_match;
+	h->main.opt.public_ids = h->public_ids;
 	/* /metrics tells anyone the version and the traffic: opt in. */
 	h->main.opt.metrics_here = cfg->metrics_public;
 	if (admin != NULL) {
@@ -419,6 +426,7 @@ http_free(struct http *h)
 		return;
 	http_shutdown(h, 0);
 	api_cors_free(h->cors);
+	public_ids_free(h->public_ids);
 	stream_hub_free(h->streams);	/* the daemons closed every stream */
 	http_conn_table_free(h->conns);
 	pthread_cond_destroy(&h->sweep_cv);

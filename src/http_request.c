@@ -51,6 +51,7 @@
 #include "guard.h"
 #include "admin.h"
 #include "http_admin.h"
+#include "http_badge.h"
 #include "http_conn.h"
 #include "http_guard.h"
 #include "http_metrics.h"
@@ -222,7 +223,9 @@ respond_with(struct req *r, int status, const char *ctype,
 		    ctype);
 	origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_ORIGIN);
-	if ((acao = api_cors_allow_origin(h->cors, origin, &vary)) != NULL)
+	acao = api_cors_allow_origin(h->cors, origin, &vary);
+	http_badge_cors(&r->d, &acao, &vary);
+	if (acao != NULL)
 		MHD_add_response_header(resp,
 		    MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, acao);
 	if (vary)
@@ -246,9 +249,10 @@ respond_with(struct req *r, int status, const char *ctype,
 		    "Bearer");
 	if (r->admit.limited)
 		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    ctype != NULL && strcmp(ctype, CT_EVENTS) == 0 ? "no-cache" :
-	    "no-store");
+	if (!http_badge_headers(resp, &r->d))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		    ctype != NULL && strcmp(ctype, CT_EVENTS) == 0 ?
+		    "no-cache" : "no-store");
 	if (r->close || atomic_load(&h->stopping))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
 		    "close");
@@ -266,9 +270,35 @@ respond_json(struct req *r, int status, char *json)
 	    MHD_RESPMEM_MUST_FREE);
 }
 
+/*
+ * The badge, shields and CountAPI routes' own body for the store's count
+ * (ok) or for an error status and message; MHD_NO with *mine false on
+ * any other route.
+ */
+static enum MHD_Result
+respond_badge(struct req *r, bool ok, uint64_t count, int status,
+    const char *message, bool *mine)
+{
+	const char *ctype;
+	char *body;
+
+	*mine = (body = http_badge_body(&r->d, ok, count, &status, message,
+	    &ctype)) != NULL;
+	if (!*mine)
+		return MHD_NO;
+	return respond(r, status, ctype, body, strlen(body),
+	    MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result
 respond_message(struct req *r, int status, const char *message)
 {
+	enum MHD_Result ret;
+	bool mine;
+
+	ret = respond_badge(r, false, 0, status, message, &mine);
+	if (mine)
+		return ret;
 	if (message == NULL)
 		return respond(r, status, NULL, NULL, 0,
 		    MHD_RESPMEM_PERSISTENT);
@@ -304,7 +334,8 @@ finish(struct req *r)
 	enum gave_up why;
 	struct store_counts counts;
 	const char *message;
-	bool done;
+	enum MHD_Result ret;
+	bool done, mine;
 	int status;
 
 	pthread_mutex_lock(&r->mu);
@@ -352,6 +383,9 @@ finish(struct req *r)
 	if (r->d.action == API_HISTORY)
 		return respond_json(r, MHD_HTTP_OK, api_json_history(r->d.id,
 		    r->days, r->ndays));
+	ret = respond_badge(r, true, counts.visits, status, NULL, &mine);
+	if (mine)
+		return ret;
 	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, &counts));
 }
 
@@ -572,6 +606,7 @@ decide(struct req *r, const char *method, const char *url)
 {
 	struct http *h = r->l->h;
 	const char *key = NULL;
+	struct api_query q;
 	size_t keylen = 0;
 	bool key_ok = false;
 	char qkey[HTTP_STREAM_KEY_MAX + 1];
@@ -595,13 +630,16 @@ decide(struct req *r, const char *method, const char *url)
 	}
 	if (!admin_decide(&r->l->opt, method, url, h->admin != NULL &&
 	    http_admin_authorized(h->admin, r->conn), &r->d)) {
-		api_decide(&r->l->opt, method, url, key_ok, &r->d);
+		http_badge_query(r->conn, &q);
+		api_decide_query(&r->l->opt, method, url, key_ok, &q, &r->d);
 		api_decide_history_days(&r->d, MHD_lookup_connection_value(
 		    r->conn, MHD_GET_ARGUMENT_KIND, "days"));
 	} else
 		r->admin = http_admin_body_new(h->admin, r->d.action);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
-	if (r->d.action == API_INCREMENT)
+	/* A badge is fetched by an image proxy (GitHub's Camo is on the
+	   crawler list) for its viewer: the fetch is the visit. */
+	if (r->d.action == API_INCREMENT && r->d.route != API_ROUTE_BADGE)
 		decide_bot(r);
 }
 

@@ -35,6 +35,7 @@ struct http;
 struct http_admin;
 struct http_conn_table;
 struct http_listen;
+struct public_ids;
 struct req;
 struct stream_hub;
 
@@ -53,6 +54,7 @@ struct http {
 	struct api_cors		*cors;
 	struct guard		*guard;		/* origin guard, rate limit */
 	struct salt_keeper	*salts;		/* unique visitors' salts */
+	struct public_ids	*public_ids;	/* VISITSD_PUBLIC_IDS */
 	bool			 auth_none;
 	bool			 count_bots;	/* crawlers' increments count */
 	size_t			 max_body;

@@ -313,8 +313,9 @@ START_TEST(history_route)
 	ck_assert_str_eq(d.id, "history");
 	d = decide(&opt_key, "GET", "/api/visits/%2e%2e/history", true);
 	ck_assert_int_eq(d.status, 400);
+	/* Routed by its suffix, like badge.svg: a bad id of the history. */
 	d = decide(&opt_key, "GET", "/api/visits/a/b/history", true);
-	ck_assert_int_eq(d.route, API_ROUTE_VISITS);
+	ck_assert_int_eq(d.route, API_ROUTE_HISTORY);
 	ck_assert_int_eq(d.status, 400);
 	d = decide(&opt_key, "GET", "/api/visits/page/history/", true);
 	ck_assert_int_eq(d.status, 400);
@@ -413,10 +414,11 @@ START_TEST(every_route_is_named)
 {
 	static const char *const names[] = {
 		"not_found", "visits", "stream", "healthz", "readyz",
-		"metrics", "history", "admin",
+		"metrics", "history", "admin", "badge", "shields",
+		"countapi",
 	};
 
-	ck_assert_int_eq(API_NROUTES, 8);
+	ck_assert_int_eq(API_NROUTES, 11);
 	for (int r = 0; r < API_NROUTES; r++)
 		ck_assert_str_eq(api_route_name((enum api_route)r), names[r]);
 	ck_assert_ptr_null(api_route_name((enum api_route)API_NROUTES));
@@ -534,6 +536,186 @@ START_TEST(json_bodies_are_compact_and_escaped)
 }
 END_TEST
 
+/* --- public ids, badge.svg, shields.json, CountAPI (issue 11) -------- */
+
+/* A fake public set: "home" and every id starting with "pub-". */
+static bool
+fake_public(const struct public_ids *p, const char *id)
+{
+	(void)p;
+	return strcmp(id, "home") == 0 || strncmp(id, "pub-", 4) == 0;
+}
+
+static const struct api_options opt_public = { .is_public = fake_public,
+    .countapi = true };
+
+static struct api_decision
+decide_q(const struct api_options *o, const char *method, const char *path,
+    bool key_ok, const char *count, const char *label, const char *color,
+    const char *callback)
+{
+	struct api_query q = { count, label, color, callback };
+	struct api_decision d;
+
+	api_decide_query(o, method, path, key_ok, &q, &d);
+	return d;
+}
+
+START_TEST(keyless_only_on_public_ids)
+{
+	struct api_decision d;
+
+	d = decide(&opt_public, "POST", "/api/visits/home", false);
+	ck_assert_int_eq(d.action, API_INCREMENT);
+	ck_assert_str_eq(d.id, "home");
+	d = decide(&opt_public, "GET", "/api/visits/pub-%41", false);
+	ck_assert_int_eq(d.action, API_GET);
+	ck_assert_str_eq(d.id, "pub-A");
+	d = decide(&opt_public, "POST", "/api/visits/other", false);
+	ck_assert_int_eq(d.status, 403);
+	/* A bad id without a key is 403, not 400: nothing is told. */
+	d = decide(&opt_public, "POST", "/api/visits/pub-a%2Fb", false);
+	ck_assert_int_eq(d.status, 403);
+	d = decide(&opt_public, "POST", "/api/visits/", false);
+	ck_assert_int_eq(d.status, 403);
+	/* With a key any id, and no public set means no keyless id. */
+	d = decide(&opt_public, "POST", "/api/visits/other", true);
+	ck_assert_int_eq(d.action, API_INCREMENT);
+	d = decide(&opt_key, "POST", "/api/visits/home", false);
+	ck_assert_int_eq(d.status, 403);
+	/* The live stream of a public id needs no key either. */
+	d = decide(&opt_public, "GET", "/api/visits/home/stream", false);
+	ck_assert_int_eq(d.action, API_STREAM);
+	d = decide(&opt_public, "GET", "/api/visits/other/stream", false);
+	ck_assert_int_eq(d.status, 403);
+}
+END_TEST
+
+START_TEST(badge_counts_only_on_public_ids)
+{
+	struct api_decision d;
+
+	d = decide_q(&opt_public, "GET", "/api/visits/home/badge.svg", false,
+	    "1", NULL, NULL, NULL);
+	ck_assert_int_eq(d.route, API_ROUTE_BADGE);
+	ck_assert_int_eq(d.action, API_INCREMENT);
+	ck_assert_str_eq(d.id, "home");
+	ck_assert_str_eq(d.label, "visits");
+	ck_assert_str_eq(d.color, "blue");
+	d = decide_q(&opt_public, "GET", "/api/visits/home/badge.svg", false,
+	    NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(d.action, API_GET);
+	d = decide_q(&opt_public, "GET", "/api/visits/home/badge.svg", false,
+	    "true", NULL, NULL, NULL);
+	ck_assert_int_eq(d.action, API_GET);
+	d = decide_q(&opt_public, "HEAD", "/api/visits/home/badge.svg", false,
+	    "1", NULL, NULL, NULL);
+	ck_assert_int_eq(d.action, API_GET);
+	/* A key opens a non-public id, read only even with ?count=1. */
+	d = decide_q(&opt_public, "GET", "/api/visits/other/badge.svg", true,
+	    "1", NULL, NULL, NULL);
+	ck_assert_int_eq(d.action, API_GET);
+	d = decide_q(&opt_public, "GET", "/api/visits/other/badge.svg", false,
+	    "1", NULL, NULL, NULL);
+	ck_assert_int_eq(d.status, 403);
+	d = decide_q(&opt_public, "POST", "/api/visits/home/badge.svg", false,
+	    NULL, NULL, NULL, NULL);
+	ck_assert_int_eq(d.status, 405);
+	ck_assert_str_eq(d.allow, "GET, HEAD");
+	/* "badge.svg" alone is an id, and "/badge.svg" has none. */
+	d = decide(&opt_public, "GET", "/api/visits/badge.svg", true);
+	ck_assert_int_eq(d.route, API_ROUTE_VISITS);
+	ck_assert_str_eq(d.id, "badge.svg");
+	d = decide(&opt_public, "GET", "/api/visits//badge.svg", true);
+	ck_assert_int_eq(d.route, API_ROUTE_BADGE);
+	ck_assert_int_eq(d.status, 400);
+}
+END_TEST
+
+START_TEST(badge_label_and_color_are_checked)
+{
+	struct api_decision d;
+
+	d = decide_q(&opt_public, "GET", "/api/visits/home/badge.svg", false,
+	    NULL, "page%20views%20%3Cb%3E", "%23ABC", NULL);
+	ck_assert_int_eq(d.action, API_GET);
+	ck_assert_str_eq(d.label, "page views <b>");
+	ck_assert_str_eq(d.color, "abc");
+	d = decide_q(&opt_public, "GET", "/api/visits/home/badge.svg", false,
+	    NULL, "caf%C3%A9", "informational", NULL);
+	ck_assert_str_eq(d.label, "caf\xc3\xa9");
+	ck_assert_int_eq(decide_q(&opt_public, "GET",
+	    "/api/visits/home/badge.svg", false, NULL, "a%00b", NULL,
+	    NULL).status, 400);
+	ck_assert_int_eq(decide_q(&opt_public, "GET",
+	    "/api/visits/home/badge.svg", false, NULL, "a%zz", NULL,
+	    NULL).status, 400);
+	ck_assert_int_eq(decide_q(&opt_public, "GET",
+	    "/api/visits/home/badge.svg", false, NULL, "%C3", NULL,
+	    NULL).status, 400);
+	ck_assert_int_eq(decide_q(&opt_public, "GET",
+	    "/api/visits/home/badge.svg", false, NULL, "", NULL,
+	    NULL).status, 400);
+	ck_assert_int_eq(decide_q(&opt_public, "GET",
+	    "/api/visits/home/shields.json", false, NULL, NULL, "purple",
+	    NULL).status, 400);
+}
+END_TEST
+
+START_TEST(shields_reads)
+{
+	struct api_decision d;
+
+	d = decide_q(&opt_public, "GET", "/api/visits/home/shields.json",
+	    false, "1", "hits", NULL, NULL);
+	ck_assert_int_eq(d.route, API_ROUTE_SHIELDS);
+	ck_assert_int_eq(d.action, API_GET);
+	ck_assert_str_eq(d.label, "hits");
+	d = decide(&opt_public, "GET", "/api/visits/other/shields.json", false);
+	ck_assert_int_eq(d.status, 403);
+}
+END_TEST
+
+START_TEST(countapi_routes)
+{
+	struct api_decision d;
+
+	d = decide(&opt_public, "GET", "/hit/mysite/home", false);
+	ck_assert_int_eq(d.route, API_ROUTE_COUNTAPI);
+	ck_assert_int_eq(d.action, API_INCREMENT);
+	ck_assert_str_eq(d.id, "mysite~home");
+	ck_assert_str_eq(d.callback, "");
+	ck_assert(d.hit);
+	d = decide(&opt_public, "GET", "/get/home", false);
+	ck_assert_int_eq(d.action, API_GET);
+	ck_assert_str_eq(d.id, "default~home");
+	d = decide_q(&opt_public, "GET", "/get/abc/def", false, NULL, NULL,
+	    NULL, "cb_1");
+	ck_assert_str_eq(d.callback, "cb_1");
+	d = decide(&opt_public, "GET", "/hit/ab", false);
+	ck_assert_int_eq(d.status, 400);
+	d = decide(&opt_public, "GET", "/hit", false);
+	ck_assert_int_eq(d.status, 400);
+	d = decide(&opt_public, "POST", "/hit/abc", false);
+	ck_assert_int_eq(d.status, 405);
+	/* A bad callback is 400 and leaves JSONP off. */
+	d = decide_q(&opt_public, "GET", "/hit/abc", false, NULL, NULL, NULL,
+	    "a.b");
+	ck_assert_int_eq(d.status, 400);
+	ck_assert_str_eq(d.callback, "");
+	d = decide_q(&opt_public, "GET", "/hit/ab", false, NULL, NULL, NULL,
+	    "cb");
+	ck_assert_int_eq(d.status, 400);
+	ck_assert_str_eq(d.callback, "cb");
+	/* Off unless VISITSD_COUNTAPI. */
+	d = decide(&opt_key, "GET", "/hit/abc", false);
+	ck_assert_int_eq(d.status, 404);
+	ck_assert_int_eq(d.route, API_ROUTE_NOT_FOUND);
+	d = decide(&opt_public, "GET", "/hits/abc", false);
+	ck_assert_int_eq(d.status, 404);
+}
+END_TEST
+
 Suite *suite_api(void)
 {
 	Suite *s = suite_create("api");
@@ -560,6 +742,11 @@ Suite *suite_api(void)
 	tcase_add_test(tc, cors_empty_and_bad);
 	tcase_add_test(tc, store_results_map_to_statuses);
 	tcase_add_test(tc, json_bodies_are_compact_and_escaped);
+	tcase_add_test(tc, keyless_only_on_public_ids);
+	tcase_add_test(tc, badge_counts_only_on_public_ids);
+	tcase_add_test(tc, badge_label_and_color_are_checked);
+	tcase_add_test(tc, shields_reads);
+	tcase_add_test(tc, countapi_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }
