@@ -284,13 +284,17 @@ dump(json_t *obj)
 	return s;
 }
 
-char *
-api_json_visits(const char *id, uint64_t count)
+static json_int_t
+json_count(uint64_t n)
 {
-	json_int_t n = count > (uint64_t)INT64_MAX ?
-	    (json_int_t)INT64_MAX : (json_int_t)count;
+	return n > (uint64_t)INT64_MAX ? (json_int_t)INT64_MAX : (json_int_t)n;
+}
 
-	return dump(json_pack("{s:s, s:I}", "user", id, "visits", n));
+char *
+api_json_visits(const char *id, const struct store_counts *c)
+{
+	return dump(json_pack("{s:s, s:I, s:I}", "user", id, "visits",
+	    json_count(c->visits), "unique", json_count(c->unique)));
 }
 
 char *

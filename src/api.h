@@ -117,8 +117,8 @@ const char	*api_cors_allow_origin(const struct api_cors *,
  */
 int	api_store_status(enum store_result res, const char **message);
 
-/* {"user":id,"visits":count}, a new malloc'd string (free()). */
-char	*api_json_visits(const char *id, uint64_t count);
+/* {"user":id,"visits":v,"unique":u}, a new malloc'd string (free()). */
+char	*api_json_visits(const char *id, const struct store_counts *);
 /* {"message":message}, a new malloc'd string (free()). */
 char	*api_json_message(const char *message);
 

@@ -83,7 +83,7 @@ struct req {
 	bool			 suspended;
 	enum gave_up		 gave_up;	/* set when resumed without result */
 	enum store_result	 res;
-	uint64_t		 count;
+	struct store_counts	 counts;
 	enum store_op		 op;
 	uint64_t		 store_ms;	/* when the operation started */
 
@@ -254,15 +254,15 @@ finish(struct req *r)
 	struct http *h = r->l->h;
 	enum store_result res;
 	enum gave_up why;
+	struct store_counts counts;
 	const char *message;
-	uint64_t count;
 	bool done;
 	int status;
 
 	pthread_mutex_lock(&r->mu);
 	done = r->done;
 	res = r->res;
-	count = r->count;
+	counts = r->counts;
 	if (!done && r->gave_up == GAVE_UP_NONE)
 		r->gave_up = GAVE_UP_SHUTDOWN;	/* abandoning: not suspended */
 	why = r->gave_up;
@@ -286,11 +286,11 @@ finish(struct req *r)
 	}
 	if (status != 200)
 		return respond_message(r, status, message);
-	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, count));
+	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, &counts));
 }
 
 static void
-store_done(void *arg, enum store_result res, uint64_t count)
+store_done(void *arg, enum store_result res, const struct store_counts *counts)
 {
 	struct req *r = arg;
 	bool last;
@@ -299,7 +299,7 @@ store_done(void *arg, enum store_result res, uint64_t count)
 		metrics_counter_add(r->results[res], 1);
 	pthread_mutex_lock(&r->mu);
 	r->res = res;
-	r->count = count;
+	r->counts = *counts;
 	r->done = true;
 	if (r->suspended) {
 		r->suspended = false;
@@ -316,6 +316,7 @@ static enum MHD_Result
 start_store(struct req *r, enum store_op op)
 {
 	struct http *h = r->l->h;
+	struct store_visit visit = { 0 };
 
 	r->started = true;
 	r->op = op;
@@ -327,13 +328,20 @@ start_store(struct req *r, enum store_op op)
 
 	switch (op) {
 	case STORE_OP_INCREMENT:
-		store_increment(h->store, r->d.id, store_done, r);
+		visit.day = (uint32_t)(time(NULL) / 86400);
+		store_increment(h->store, r->d.id, &visit, store_done, r);
 		break;
 	case STORE_OP_GET:
 		store_get(h->store, r->d.id, store_done, r);
 		break;
 	case STORE_OP_CHECK:
 		store_check(h->store, store_done, r);
+		break;
+	case STORE_OP_HISTORY:
+	case STORE_OP_SET:
+	case STORE_OP_DELETE:
+		/* Not routed here (yet): a failure, not a hang. */
+		store_done(r, STORE_ERROR, &(struct store_counts){ 0 });
 		break;
 	}
 

@@ -14,6 +14,8 @@
 
 #include "store.h"
 
+static const struct store_counts zero;
+
 /*
  * The gate: an operation announces itself in entering before it looks at
  * stopped, store_shutdown sets stopped before it waits for entering to
@@ -21,13 +23,12 @@
  * stopped or is handed to the backend before the backend's shutdown runs.
  */
 static bool
-enter(struct store *s, store_done_fn *done, void *arg)
+enter(struct store *s)
 {
 	atomic_fetch_add(&s->entering, 1);
 	if (!atomic_load(&s->stopped))
 		return true;
 	atomic_fetch_sub(&s->entering, 1);
-	done(arg, STORE_UNAVAILABLE, 0);
 	return false;
 }
 
@@ -37,20 +38,35 @@ leave(struct store *s)
 	atomic_fetch_sub(&s->entering, 1);
 }
 
-void
-store_increment(struct store *s, const char *id, store_done_fn *done,
-    void *arg)
+/* Stopped, or the backend lacks the operation: complete it here. */
+static bool
+refused(struct store *s, const void *op, store_done_fn *done, void *arg)
 {
-	if (!enter(s, done, arg))
+	if (op == NULL) {
+		done(arg, STORE_ERROR, &zero);
+		return true;
+	}
+	if (!enter(s)) {
+		done(arg, STORE_UNAVAILABLE, &zero);
+		return true;
+	}
+	return false;
+}
+
+void
+store_increment(struct store *s, const char *id,
+    const struct store_visit *visit, store_done_fn *done, void *arg)
+{
+	if (refused(s, (const void *)s->ops->increment, done, arg))
 		return;
-	s->ops->increment(s, id, done, arg);
+	s->ops->increment(s, id, visit, done, arg);
 	leave(s);
 }
 
 void
 store_get(struct store *s, const char *id, store_done_fn *done, void *arg)
 {
-	if (!enter(s, done, arg))
+	if (refused(s, (const void *)s->ops->get, done, arg))
 		return;
 	s->ops->get(s, id, done, arg);
 	leave(s);
@@ -59,10 +75,86 @@ store_get(struct store *s, const char *id, store_done_fn *done, void *arg)
 void
 store_check(struct store *s, store_done_fn *done, void *arg)
 {
-	if (!enter(s, done, arg))
+	if (refused(s, (const void *)s->ops->check, done, arg))
 		return;
 	s->ops->check(s, done, arg);
 	leave(s);
+}
+
+void
+store_history(struct store *s, const char *id, uint32_t first_day,
+    uint32_t ndays, store_history_done_fn *done, void *arg)
+{
+	if (s->ops->history == NULL) {
+		done(arg, STORE_ERROR, NULL, 0);
+		return;
+	}
+	if (!enter(s)) {
+		done(arg, STORE_UNAVAILABLE, NULL, 0);
+		return;
+	}
+	s->ops->history(s, id, first_day, ndays, done, arg);
+	leave(s);
+}
+
+void
+store_set(struct store *s, const char *id, const struct store_counts *counts,
+    store_done_fn *done, void *arg)
+{
+	if (refused(s, (const void *)s->ops->set, done, arg))
+		return;
+	s->ops->set(s, id, counts, done, arg);
+	leave(s);
+}
+
+void
+store_delete(struct store *s, const char *id, store_done_fn *done, void *arg)
+{
+	if (refused(s, (const void *)s->ops->delete, done, arg))
+		return;
+	s->ops->delete(s, id, done, arg);
+	leave(s);
+}
+
+/*
+ * The blocking operations pass through the same gate, and hold it for as
+ * long as they run: a shutdown waits for an export in progress, which its
+ * caller stops by returning -1 from each().
+ */
+#define BLOCKING(s, fn, ...) do {					\
+	enum store_result res_;						\
+									\
+	if ((s)->ops->fn == NULL)					\
+		return STORE_ERROR;					\
+	if (!enter(s))							\
+		return STORE_UNAVAILABLE;				\
+	res_ = (s)->ops->fn((s), __VA_ARGS__);				\
+	leave(s);							\
+	return res_;							\
+} while (0)
+
+enum store_result
+store_salt(struct store *s, uint32_t day, uint8_t salt[STORE_SALT_LEN])
+{
+	BLOCKING(s, salt, day, salt);
+}
+
+enum store_result
+store_forget(struct store *s, uint32_t today)
+{
+	BLOCKING(s, forget, today);
+}
+
+enum store_result
+store_export(struct store *s, store_each_fn *each, void *arg)
+{
+	BLOCKING(s, export, each, arg);
+}
+
+enum store_result
+store_import(struct store *s, const struct store_item *items, size_t nitems)
+{
+	BLOCKING(s, import, items, nitems);
 }
 
 void
@@ -116,6 +208,12 @@ store_op_str(enum store_op op)
 		return "get";
 	case STORE_OP_CHECK:
 		return "check";
+	case STORE_OP_HISTORY:
+		return "history";
+	case STORE_OP_SET:
+		return "set";
+	case STORE_OP_DELETE:
+		return "delete";
 	}
 	return NULL;
 }

@@ -1,7 +1,8 @@
 /*
  * store: the counter-store interface, asynchronous by contract.
  *
- * A store keeps one unsigned 64-bit count per id.  The HTTP layer never
+ * A store keeps two unsigned 64-bit counts per id (visits and unique
+ * visitors) and the same two per id and UTC day.  The HTTP layer never
  * waits on it: each operation takes a completion callback, and the handler
  * suspends its connection until the callback fires.  A backend may complete
  * inline, before the operation returns (the SQLite backend can), or later
@@ -12,12 +13,15 @@
  * factory that picks one from the configuration.  This file knows none of
  * them.  A backend embeds struct store as its first member and points ops
  * at its table of callbacks, as a credential provider does (aws/creds.h).
- * This interface is not for anything else: no listing, no deleting.
+ * Besides counting it holds what unique visitors need (a salt per UTC day,
+ * the visitor hashes of the day), a per-day history, and the admin
+ * operations (set, delete, export, import).
  */
 #ifndef VISITSD_STORE_H
 #define VISITSD_STORE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,25 +39,94 @@ enum store_op {
 	STORE_OP_INCREMENT = 0,
 	STORE_OP_GET,
 	STORE_OP_CHECK,
+	STORE_OP_HISTORY,
+	STORE_OP_SET,
+	STORE_OP_DELETE,
 };
-#define STORE_NOPS	((int)STORE_OP_CHECK + 1)
+#define STORE_NOPS	((int)STORE_OP_DELETE + 1)
+
+/* Lengths of a visitor hash (visitor.c) and of a day's salt. */
+#define STORE_VISITOR_LEN	32
+#define STORE_SALT_LEN		32
+/* The longest history a caller may ask for, in days. */
+#define STORE_HISTORY_MAX	366
+
+/* What a store keeps per id: every visit, and the sum of daily uniques. */
+struct store_counts {
+	uint64_t	visits;
+	uint64_t	unique;
+};
 
 /*
- * Completion: called exactly once per operation, with the count after the
- * increment (increment), the current count (get; 0 for an unknown id) or 0
- * (check).  count is meaningful only when res is STORE_OK.
+ * One visit as the store records it.  day is the UTC day number (days
+ * since 1970-01-01) the visit belongs to: the day of its history entry
+ * and of its visitor hash.  visitor is HMAC-SHA256 under that day's salt
+ * (visitor.c), never an address or a User-Agent; has_visitor is false when
+ * unique counting is off or no salt is at hand, and then the visit counts
+ * in visits only.  A visitor's first visit of its day adds 1 to both
+ * visits and unique; a repeat adds 1 to visits only.
  */
-typedef void store_done_fn(void *arg, enum store_result res, uint64_t count);
+struct store_visit {
+	uint32_t	day;
+	bool		has_visitor;
+	uint8_t		visitor[STORE_VISITOR_LEN];
+};
+
+/* One day of an id's history. */
+struct store_day {
+	uint32_t		day;
+	struct store_counts	counts;
+};
+
+/* One id and its counts, as export yields and import takes them. */
+struct store_item {
+	const char		*id;
+	struct store_counts	 counts;
+};
+
+/*
+ * Completion: called exactly once per operation with the counts after the
+ * increment (increment) or the put (set), the current counts (get; zero
+ * for an unknown id) or zeros (check, delete).  counts is never NULL, is
+ * borrowed for the call, and is meaningful only when res is STORE_OK.
+ */
+typedef void store_done_fn(void *arg, enum store_result res,
+    const struct store_counts *counts);
+/*
+ * History completion: days[0..ndays) oldest first, one entry per day asked
+ * for, days without visits as zeros; borrowed for the call; ndays is 0
+ * unless res is STORE_OK.
+ */
+typedef void store_history_done_fn(void *arg, enum store_result res,
+    const struct store_day *days, size_t ndays);
+/* Export's visitor: 0 to go on, -1 to stop (export then returns STORE_ERROR). */
+typedef int store_each_fn(void *arg, const char *id,
+    const struct store_counts *counts);
 
 struct store;
 
 /* The backend's callbacks: the contracts of the functions below. */
 typedef void store_increment_fn(struct store *, const char *id,
-    store_done_fn *done, void *arg);
+    const struct store_visit *visit, store_done_fn *done, void *arg);
 typedef void store_get_fn(struct store *, const char *id, store_done_fn *done,
     void *arg);
 /* Readiness: STORE_OK when the backend can serve right now. */
 typedef void store_check_fn(struct store *, store_done_fn *done, void *arg);
+typedef void store_history_fn(struct store *, const char *id,
+    uint32_t first_day, uint32_t ndays, store_history_done_fn *done,
+    void *arg);
+typedef void store_set_fn(struct store *, const char *id,
+    const struct store_counts *counts, store_done_fn *done, void *arg);
+typedef void store_delete_fn(struct store *, const char *id,
+    store_done_fn *done, void *arg);
+/* The blocking operations: see store_salt and the ones after it. */
+typedef enum store_result store_salt_fn(struct store *, uint32_t day,
+    uint8_t salt[STORE_SALT_LEN]);
+typedef enum store_result store_forget_fn(struct store *, uint32_t today);
+typedef enum store_result store_export_fn(struct store *, store_each_fn *each,
+    void *arg);
+typedef enum store_result store_import_fn(struct store *,
+    const struct store_item *items, size_t nitems);
 /*
  * Give up the work not started yet: complete every increment queued but
  * not yet sent (or not yet in a transaction) with STORE_UNAVAILABLE, now;
@@ -70,6 +143,13 @@ struct store_ops {
 	store_increment_fn	*increment;
 	store_get_fn		*get;
 	store_check_fn		*check;
+	store_history_fn	*history;
+	store_set_fn		*set;
+	store_delete_fn		*delete;
+	store_salt_fn		*salt;
+	store_forget_fn		*forget;
+	store_export_fn		*export;
+	store_import_fn		*import;
 	store_shutdown_fn	*shutdown;
 	store_free_fn		*free;
 };
@@ -86,14 +166,48 @@ struct store {
 
 /*
  * Operations.  id is borrowed for the duration of the call only (a backend
- * copies what it keeps).  done(arg, ...) is called exactly once, possibly
- * before the call returns and possibly from another thread.
+ * copies what it keeps), and so are visit and counts.  done(arg, ...) is
+ * called exactly once, possibly before the call returns and possibly from
+ * another thread.  A backend that lacks an operation (its ops entry is
+ * NULL) completes it with STORE_ERROR.
  */
-void	store_increment(struct store *, const char *id, store_done_fn *done,
-	    void *arg);
+void	store_increment(struct store *, const char *id,
+	    const struct store_visit *visit, store_done_fn *done, void *arg);
 void	store_get(struct store *, const char *id, store_done_fn *done,
 	    void *arg);
 void	store_check(struct store *, store_done_fn *done, void *arg);
+/* ndays days from first_day on; 1 <= ndays <= STORE_HISTORY_MAX. */
+void	store_history(struct store *, const char *id, uint32_t first_day,
+	    uint32_t ndays, store_history_done_fn *done, void *arg);
+/*
+ * The admin operations: set puts an id's counts (it creates the id), and
+ * delete removes an id with its history, so that it reads zeros.  Each
+ * backend documents what an increment concurrent with them becomes.
+ */
+void	store_set(struct store *, const char *id,
+	    const struct store_counts *counts, store_done_fn *done, void *arg);
+void	store_delete(struct store *, const char *id, store_done_fn *done,
+	    void *arg);
+
+/*
+ * The blocking operations, for threads that may wait (the salt keeper,
+ * an admin export or import, the command line), never an HTTP worker.
+ *
+ * store_salt: the salt of UTC day `day` into salt, creating it (random,
+ * once for every instance sharing the store) when it does not exist yet.
+ * store_forget: delete the salts of the days before today - 1 (so no salt
+ * outlives 48 hours) and the visitor hashes of the days before today.
+ * store_export: each(arg, id, counts) for every id, in no promised order,
+ * in constant memory.  store_import: put every item's counts, as store_set
+ * does; items[] and their ids are borrowed.
+ */
+enum store_result	store_salt(struct store *, uint32_t day,
+			    uint8_t salt[STORE_SALT_LEN]);
+enum store_result	store_forget(struct store *, uint32_t today);
+enum store_result	store_export(struct store *, store_each_fn *each,
+			    void *arg);
+enum store_result	store_import(struct store *,
+			    const struct store_item *items, size_t nitems);
 
 /*
  * Stop taking work, for a graceful shutdown: from now on every operation
@@ -114,7 +228,8 @@ const char	*store_name(const struct store *);
 
 /*
  * The names of a result ("ok", "unavailable", "unknown_outcome", "error")
- * and of an operation ("increment", "get", "check"), as metrics label
+ * and of an operation ("increment", "get", "check", "history", "set",
+ * "delete"), as metrics label
  * them; static.  NULL for a value outside the enum (check_store.c holds
  * STORE_NRESULTS and STORE_NOPS to that).
  */

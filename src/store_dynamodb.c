@@ -118,6 +118,7 @@ struct single {
 };
 
 static const struct store_dynamodb_counters *m;
+static const struct store_counts zero;
 
 /* UpdateItem may have been applied when its answer is lost: never re-sent. */
 static struct client_op update_item = CLIENT_OP("UpdateItem", false);
@@ -153,8 +154,11 @@ waiters_done(struct waiter *list, enum store_result res, uint64_t v,
 	uint64_t i;
 
 	for (i = 0; (w = list) != NULL; i++) {
+		struct store_counts c = { 0 };
+
 		list = w->next;
-		w->done(w->arg, res, res == STORE_OK ? v - n + 1 + i : 0);
+		c.visits = res == STORE_OK ? v - n + 1 + i : 0;
+		w->done(w->arg, res, &c);
 		free(w);
 	}
 }
@@ -368,14 +372,16 @@ pacer_main(void *arg)
 }
 
 static void
-dyn_increment(struct store *base, const char *id, store_done_fn *done,
-    void *arg)
+dyn_increment(struct store *base, const char *id,
+    const struct store_visit *visit, store_done_fn *done, void *arg)
 {
 	struct store_dynamodb *s = (struct store_dynamodb *)base;
 	struct waiter *w;
 	struct pending *p;
 	size_t b = bucket_of(id);
 	uint64_t now = util_now_ms(), due;
+
+	(void)visit;	/* uniques and history: not yet */
 
 	metrics_counter_add(m->increments, 1);
 	w = waiter_new(done, arg);
@@ -428,19 +434,20 @@ get_done(void *arg, const struct client_response *r)
 {
 	struct single *g = arg;
 	enum store_result res = STORE_UNAVAILABLE;
-	uint64_t v = 0;
+	struct store_counts c = { 0 };
 	char err[256];
 
 	if (r->outcome == CLIENT_OK) {
 		res = STORE_OK;
 		if (dynamodb_parse_get_item(r->body, r->body_len,
-		    g->s->count_attribute, &v, err, sizeof(err)) == -1) {
+		    g->s->count_attribute, &c.visits, err, sizeof(err)) == -1) {
 			log_error("dynamodb GetItem: %s", err);
 			res = STORE_ERROR;
+			c.visits = 0;
 		}
 	} else if (r->outcome == CLIENT_FAILED)
 		res = STORE_ERROR;
-	g->done(g->arg, res, v);
+	g->done(g->arg, res, &c);
 	free(g);
 }
 
@@ -485,7 +492,7 @@ check_done(void *arg, const struct client_response *r)
 	pthread_mutex_unlock(&s->lock);
 	while ((w = list) != NULL) {
 		list = w->next;
-		w->done(w->arg, res, 0);
+		w->done(w->arg, res, &zero);
 		free(w);
 	}
 }
@@ -502,7 +509,7 @@ dyn_check(struct store *base, store_done_fn *done, void *arg)
 	if (!s->check_inflight && util_now_ms() < s->check_until_ms) {
 		res = s->check_res;
 		pthread_mutex_unlock(&s->lock);
-		done(arg, res, 0);
+		done(arg, res, &zero);
 		return;
 	}
 	w = waiter_new(done, arg);
@@ -578,7 +585,7 @@ dyn_shutdown(struct store *base)
 	pthread_mutex_unlock(&s->lock);
 	while ((w = dropped) != NULL) {
 		dropped = w->next;
-		w->done(w->arg, STORE_UNAVAILABLE, 0);
+		w->done(w->arg, STORE_UNAVAILABLE, &zero);
 		free(w);
 	}
 }

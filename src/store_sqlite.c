@@ -50,6 +50,8 @@ static const char *const schema_sql =
 static const char *const upsert_sql =
     "INSERT INTO visits(id,count) VALUES(?,1)"
     " ON CONFLICT(id) DO UPDATE SET count=count+1 RETURNING count";
+static const struct store_counts zero;
+
 static const char *const select_sql =
     "SELECT count FROM visits WHERE id = ?";
 
@@ -325,6 +327,7 @@ writer_main(void *arg)
 {
 	struct store_sqlite *s = arg;
 	struct op *batch, *op, *next;
+	struct store_counts c = { 0 };
 	enum store_result res;
 	size_t n;
 
@@ -344,7 +347,8 @@ writer_main(void *arg)
 		res = run_batch(s, batch, n);
 		for (op = batch; op != NULL; op = next) {
 			next = op->next;
-			op->done(op->arg, res, res == STORE_OK ? op->count : 0);
+			c.visits = res == STORE_OK ? op->count : 0;
+			op->done(op->arg, res, &c);
 			free(op);
 		}
 	}
@@ -352,12 +356,14 @@ writer_main(void *arg)
 }
 
 static void
-sqlite_increment(struct store *base, const char *id, store_done_fn *done,
-    void *arg)
+sqlite_increment(struct store *base, const char *id,
+    const struct store_visit *visit, store_done_fn *done, void *arg)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
 	size_t len = strlen(id);
 	struct op *op;
+
+	(void)visit;	/* uniques and history: not yet */
 
 	op = xmalloc(sizeof(*op) + len + 1);
 	op->next = NULL;
@@ -401,20 +407,23 @@ static void
 sqlite_get(struct store *base, const char *id, store_done_fn *done,
     void *arg)
 {
-	uint64_t count;
+	struct store_counts c = { 0 };
 	enum store_result res;
 
-	res = read_count((struct store_sqlite *)base, id, &count);
-	done(arg, res, res == STORE_OK ? count : 0);
+	res = read_count((struct store_sqlite *)base, id, &c.visits);
+	if (res != STORE_OK)
+		c.visits = 0;
+	done(arg, res, &c);
 }
 
 /* A lookup of an id that cannot exist: it reads the table's first page. */
 static void
 sqlite_check(struct store *base, store_done_fn *done, void *arg)
 {
+	struct store_counts c = { 0 };
 	uint64_t count;
 
-	done(arg, read_count((struct store_sqlite *)base, "", &count), 0);
+	done(arg, read_count((struct store_sqlite *)base, "", &count), &c);
 }
 
 /*
@@ -435,7 +444,7 @@ sqlite_shutdown(struct store *base)
 	pthread_mutex_unlock(&s->qlock);
 	for (; op != NULL; op = next) {
 		next = op->next;
-		op->done(op->arg, STORE_UNAVAILABLE, 0);
+		op->done(op->arg, STORE_UNAVAILABLE, &zero);
 		free(op);
 	}
 }

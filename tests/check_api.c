@@ -382,14 +382,17 @@ START_TEST(json_bodies_are_compact_and_escaped)
 {
 	char *s;
 
-	s = api_json_visits("resume", 42);
-	ck_assert_str_eq(s, "{\"user\":\"resume\",\"visits\":42}");
+	s = api_json_visits("resume", &(struct store_counts){ 42, 7 });
+	ck_assert_str_eq(s,
+	    "{\"user\":\"resume\",\"visits\":42,\"unique\":7}");
 	free(s);
-	s = api_json_visits("a", 0);
-	ck_assert_str_eq(s, "{\"user\":\"a\",\"visits\":0}");
+	s = api_json_visits("a", &(struct store_counts){ 0, 0 });
+	ck_assert_str_eq(s, "{\"user\":\"a\",\"visits\":0,\"unique\":0}");
 	free(s);
-	s = api_json_visits("a", 9007199254740993ULL);
-	ck_assert_str_eq(s, "{\"user\":\"a\",\"visits\":9007199254740993}");
+	s = api_json_visits("a",
+	    &(struct store_counts){ 9007199254740993ULL, 1 });
+	ck_assert_str_eq(s,
+	    "{\"user\":\"a\",\"visits\":9007199254740993,\"unique\":1}");
 	free(s);
 	s = api_json_message("Forbidden");
 	ck_assert_str_eq(s, "{\"message\":\"Forbidden\"}");

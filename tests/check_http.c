@@ -21,21 +21,21 @@ visits_flow(enum tmode mode)
 	server_start();
 	fetch("POST", "/api/visits/resume", k1, &r);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(r.body, "{\"user\":\"resume\",\"visits\":1}");
+	ck_assert_str_eq(r.body, "{\"user\":\"resume\",\"visits\":1,\"unique\":0}");
 	assert_header(&r, "Content-Type", "application/json");
 	assert_header(&r, "Cache-Control", "no-store");
 	fetch("POST", "/api/visits/resume", k2, &r);
-	ck_assert_str_eq(r.body, "{\"user\":\"resume\",\"visits\":2}");
+	ck_assert_str_eq(r.body, "{\"user\":\"resume\",\"visits\":2,\"unique\":0}");
 	fetch("GET", "/api/visits/resume", k1, &r);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(r.body, "{\"user\":\"resume\",\"visits\":2}");
+	ck_assert_str_eq(r.body, "{\"user\":\"resume\",\"visits\":2,\"unique\":0}");
 	fetch("GET", "/api/visits/never", k1, &r);
-	ck_assert_str_eq(r.body, "{\"user\":\"never\",\"visits\":0}");
+	ck_assert_str_eq(r.body, "{\"user\":\"never\",\"visits\":0,\"unique\":0}");
 	/* %41 and A are the same id. */
 	fetch("POST", "/api/visits/%41", k1, &r);
-	ck_assert_str_eq(r.body, "{\"user\":\"A\",\"visits\":1}");
+	ck_assert_str_eq(r.body, "{\"user\":\"A\",\"visits\":1,\"unique\":0}");
 	fetch("GET", "/api/visits/A", k1, &r);
-	ck_assert_str_eq(r.body, "{\"user\":\"A\",\"visits\":1}");
+	ck_assert_str_eq(r.body, "{\"user\":\"A\",\"visits\":1,\"unique\":0}");
 }
 
 START_TEST(visits_count_when_the_store_answers_inline)
@@ -90,9 +90,9 @@ START_TEST(concurrent_suspended_posts_get_distinct_counts)
 		curl_easy_getinfo(e[i], CURLINFO_RESPONSE_CODE, &status);
 		ck_assert_int_eq(status, 200);
 		ck_assert_int_eq(sscanf(rs[i].body,
-		    "{\"user\":\"many\",\"visits\":%d}", &n), 1);
+		    "{\"user\":\"many\",\"visits\":%d,\"unique\":0}", &n), 1);
 		snprintf(want, sizeof(want),
-		    "{\"user\":\"many\",\"visits\":%d}", n);
+		    "{\"user\":\"many\",\"visits\":%d,\"unique\":0}", n);
 		ck_assert_str_eq(rs[i].body, want);
 		ck_assert_int_ge(n, 1);
 		ck_assert_int_le(n, N);
@@ -131,7 +131,7 @@ START_TEST(keep_alive_survives_suspension)
 		ck_assert_int_eq(curl_easy_perform(c), CURLE_OK);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 		ck_assert_int_eq(r.status, 200);
-		snprintf(want, sizeof(want), "{\"user\":\"keep\",\"visits\":%d}",
+		snprintf(want, sizeof(want), "{\"user\":\"keep\",\"visits\":%d,\"unique\":0}",
 		    i);
 		ck_assert_str_eq(r.body, want);
 		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
@@ -296,7 +296,7 @@ START_TEST(bad_path_method_and_id_are_404_405_400)
 	tstore_mode(T_INLINE, STORE_OK);
 	fetch("GET", "/api/visits/q?x=%2F", k1, &r);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(r.body, "{\"user\":\"q\",\"visits\":0}");
+	ck_assert_str_eq(r.body, "{\"user\":\"q\",\"visits\":0,\"unique\":0}");
 }
 END_TEST
 
@@ -322,7 +322,7 @@ START_TEST(bodies_past_max_body_are_413_and_not_counted)
 	ck_assert_int_eq(r.status, 200);
 	/* Only the two accepted posts counted. */
 	fetch("GET", "/api/visits/b", k1, &r);
-	ck_assert_str_eq(r.body, "{\"user\":\"b\",\"visits\":2}");
+	ck_assert_str_eq(r.body, "{\"user\":\"b\",\"visits\":2,\"unique\":0}");
 }
 END_TEST
 
@@ -333,9 +333,9 @@ START_TEST(get_increments_when_configured)
 	config_fixture_set(&cfg, "get_increments", "true", NULL);
 	server_start();
 	fetch("GET", "/api/visits/g", k1, &r);
-	ck_assert_str_eq(r.body, "{\"user\":\"g\",\"visits\":1}");
+	ck_assert_str_eq(r.body, "{\"user\":\"g\",\"visits\":1,\"unique\":0}");
 	fetch("GET", "/api/visits/g", k1, &r);
-	ck_assert_str_eq(r.body, "{\"user\":\"g\",\"visits\":2}");
+	ck_assert_str_eq(r.body, "{\"user\":\"g\",\"visits\":2,\"unique\":0}");
 }
 END_TEST
 
@@ -670,7 +670,7 @@ START_TEST(shutdown_waits_for_suspended)
 	pthread_join(s.thread, NULL);
 	ck_assert(!c.r.failed);
 	ck_assert_int_eq(c.r.status, 200);
-	ck_assert_str_eq(c.r.body, "{\"user\":\"late\",\"visits\":1}");
+	ck_assert_str_eq(c.r.body, "{\"user\":\"late\",\"visits\":1,\"unique\":0}");
 	ck_assert_int_eq(s.abandoned, 0);
 }
 END_TEST
@@ -714,7 +714,7 @@ START_TEST(store_timeout_answers_503_and_the_late_callback_is_harmless)
 	tstore_mode(T_LATER, STORE_OK);	/* the held callback fires now */
 	fetch("POST", "/api/visits/slow", k1, &r);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(r.body, "{\"user\":\"slow\",\"visits\":2}");
+	ck_assert_str_eq(r.body, "{\"user\":\"slow\",\"visits\":2,\"unique\":0}");
 }
 END_TEST
 

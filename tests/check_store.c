@@ -227,7 +227,7 @@ START_TEST(callback_called_exactly_once)
 	waiter_init(&wi);
 	waiter_init(&wg);
 	waiter_init(&wc);
-	store_increment(f.store, "dave", waiter_done, &wi);
+	store_increment(f.store, "dave", &no_visitor, waiter_done, &wi);
 	waiter_wait(&wi);
 	store_get(f.store, "dave", waiter_done, &wg);
 	waiter_wait(&wg);
@@ -260,7 +260,7 @@ START_TEST(free_completes_pending_operations)
 	fx_open(&f, _i);
 	for (int i = 0; i < PENDING; i++) {
 		waiter_init(&w[i]);
-		store_increment(f.store, "eve", waiter_done, &w[i]);
+		store_increment(f.store, "eve", &no_visitor, waiter_done, &w[i]);
 	}
 	store_free(f.store);
 	f.store = NULL;
@@ -293,12 +293,12 @@ START_TEST(shutdown_fails_unsent_and_refuses_new_work)
 	fx_open(&f, _i);
 	for (int i = 0; i < PENDING; i++) {
 		waiter_init(&w[i]);
-		store_increment(f.store, "frank", waiter_done, &w[i]);
+		store_increment(f.store, "frank", &no_visitor, waiter_done, &w[i]);
 	}
 	store_shutdown(f.store);
 	store_shutdown(f.store);
 	waiter_init(&late);
-	store_increment(f.store, "frank", waiter_done, &late);
+	store_increment(f.store, "frank", &no_visitor, waiter_done, &late);
 	ck_assert_int_eq(waiter_calls(&late), 1);	/* inline */
 	ck_assert_int_eq(late.res, STORE_UNAVAILABLE);
 	store_free(f.store);
@@ -356,14 +356,16 @@ START_TEST(every_result_and_operation_is_named)
 	static const char *const results[] = {
 		"ok", "unavailable", "unknown_outcome", "error",
 	};
-	static const char *const ops[] = { "increment", "get", "check" };
+	static const char *const ops[] = {
+		"increment", "get", "check", "history", "set", "delete",
+	};
 
 	ck_assert_int_eq(STORE_NRESULTS, 4);
 	for (int r = 0; r < STORE_NRESULTS; r++)
 		ck_assert_str_eq(store_result_str((enum store_result)r),
 		    results[r]);
 	ck_assert_ptr_null(store_result_str((enum store_result)STORE_NRESULTS));
-	ck_assert_int_eq(STORE_NOPS, 3);
+	ck_assert_int_eq(STORE_NOPS, 6);
 	for (int o = 0; o < STORE_NOPS; o++)
 		ck_assert_str_eq(store_op_str((enum store_op)o), ops[o]);
 	ck_assert_ptr_null(store_op_str((enum store_op)STORE_NOPS));

@@ -209,7 +209,7 @@ START_TEST(burst_is_coalesced_with_distinct_counts)
 
 	for (i = 0; i < BURST; i++) {
 		waiter_init(&w[i]);
-		store_increment(s, "home", waiter_done, &w[i]);
+		store_increment(s, "home", &no_visitor, waiter_done, &w[i]);
 	}
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < BURST; i++) {

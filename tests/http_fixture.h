@@ -91,7 +91,7 @@ submit(struct tstore *s, store_done_fn *done, void *arg,
 {
 	if (s->mode == T_INLINE) {
 		pthread_mutex_unlock(&s->mu);
-		done(arg, res, count);
+		done(arg, res, &(struct store_counts){ .visits = count });
 		return;
 	}
 	ck_assert_uint_lt(s->nq, TSTORE_PENDING);
@@ -102,11 +102,13 @@ submit(struct tstore *s, store_done_fn *done, void *arg,
 }
 
 static void
-t_increment(struct store *st, const char *id, store_done_fn *done, void *arg)
+t_increment(struct store *st, const char *id, const struct store_visit *visit,
+    store_done_fn *done, void *arg)
 {
 	struct tstore *s = (struct tstore *)st;
 	uint64_t n = 0;
 
+	(void)visit;
 	pthread_mutex_lock(&s->mu);
 	if (s->fail == STORE_OK || s->fail == STORE_UNKNOWN_OUTCOME)
 		n = ++*slot(s, id);
@@ -149,7 +151,7 @@ t_worker(void *arg)
 		memmove(s->q, s->q + 1, --s->nq * sizeof(s->q[0]));
 		pthread_mutex_unlock(&s->mu);
 		usleep(2000);		/* "later": after the handler returned */
-		p.done(p.arg, p.res, p.count);
+		p.done(p.arg, p.res, &(struct store_counts){ .visits = p.count });
 		pthread_mutex_lock(&s->mu);
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -173,7 +175,8 @@ t_shutdown(struct store *st)
 	}
 	pthread_mutex_unlock(&s->mu);
 	for (size_t i = 0; i < n; i++)
-		q[i].done(q[i].arg, STORE_UNAVAILABLE, 0);
+		q[i].done(q[i].arg, STORE_UNAVAILABLE,
+		    &(struct store_counts){ 0 });
 }
 
 /* Completes every pending operation (store contract), then frees. */

@@ -42,7 +42,8 @@ struct waiter {
 	pthread_cond_t		cond;
 	int			calls;
 	enum store_result	res;
-	uint64_t		count;
+	uint64_t		count;		/* visits */
+	uint64_t		unique;
 };
 
 static inline void
@@ -53,18 +54,20 @@ waiter_init(struct waiter *w)
 	w->calls = 0;
 	w->res = STORE_ERROR;
 	w->count = 0;
+	w->unique = 0;
 }
 
 /* A store_done_fn: record the result and count every call. */
 static inline void
-waiter_done(void *arg, enum store_result res, uint64_t count)
+waiter_done(void *arg, enum store_result res, const struct store_counts *c)
 {
 	struct waiter *w = arg;
 
 	pthread_mutex_lock(&w->lock);
 	w->calls++;
 	w->res = res;
-	w->count = count;
+	w->count = c->visits;
+	w->unique = c->unique;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -97,33 +100,41 @@ waiter_destroy(struct waiter *w)
 	pthread_mutex_destroy(&w->lock);
 }
 
-/* Synchronous wrappers: the result, and the count in *count. */
+/* A visit without a visitor hash, on a fixed day: counts visits only. */
+static const struct store_visit no_visitor = { .day = 20000 };
+
+/* The result of a waited-for operation, and its visits in *count. */
 static inline enum store_result
-op_sync(void (*op)(struct store *, const char *, store_done_fn *, void *),
-    struct store *s, const char *id, uint64_t *count)
+waiter_result(struct waiter *w, uint64_t *count)
 {
-	struct waiter w;
 	enum store_result res;
 
-	waiter_init(&w);
-	op(s, id, waiter_done, &w);
-	waiter_wait(&w);
-	res = w.res;
-	*count = w.count;
-	waiter_destroy(&w);
+	waiter_wait(w);
+	res = w->res;
+	*count = w->count;
+	waiter_destroy(w);
 	return res;
 }
 
+/* Synchronous wrappers: the result, and the visits in *count. */
 static inline enum store_result
 increment_sync(struct store *s, const char *id, uint64_t *count)
 {
-	return op_sync(store_increment, s, id, count);
+	struct waiter w;
+
+	waiter_init(&w);
+	store_increment(s, id, &no_visitor, waiter_done, &w);
+	return waiter_result(&w, count);
 }
 
 static inline enum store_result
 get_sync(struct store *s, const char *id, uint64_t *count)
 {
-	return op_sync(store_get, s, id, count);
+	struct waiter w;
+
+	waiter_init(&w);
+	store_get(s, id, waiter_done, &w);
+	return waiter_result(&w, count);
 }
 
 #endif

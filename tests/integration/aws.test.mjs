@@ -81,10 +81,10 @@ for (const source of ['env', 'profile', 'container', 'imds']) {
     for (let want = 1; want <= 5; want++) {
       const r = await post(d, 'alice', h.apiKey);
       assert.equal(r.status, 200, JSON.stringify(r.body));
-      assert.deepEqual(r.body, { user: 'alice', visits: want });
+      assert.deepEqual(r.body, { user: 'alice', visits: want, unique: 0 });
     }
     const g = await get(d, 'alice', h.apiKey);
-    assert.deepEqual(g.body, { user: 'alice', visits: 5 });
+    assert.deepEqual(g.body, { user: 'alice', visits: 5, unique: 0 });
     assert.equal((await get(d, 'nobody', h.apiKey)).body.visits, 0);
     assert.equal((await post(d, 'alice', 'wrong-key')).status, 403);
     assert.equal((await request(`${d.url}/readyz`, 'GET')).status, 200);

@@ -54,7 +54,7 @@ test('the DynamoDB and SSM endpoints trusted through AWS_CA_BUNDLE serve counts'
   t.after(() => d.stop());
   const post = await fetch(`${d.url}/api/visits/tls-page`, { method: 'POST', headers: { 'x-api-key': h.apiKey } });
   assert.equal(post.status, 200);
-  assert.deepEqual(await post.json(), { user: 'tls-page', visits: 1 });
+  assert.deepEqual(await post.json(), { user: 'tls-page', visits: 1, unique: 0 });
   const c = await h.counters();
   assert.equal(c.ops.UpdateItem?.applied, 1, JSON.stringify(c));
   assert.equal(c.ops.GetParameter?.status?.['200'], 1, JSON.stringify(c));
