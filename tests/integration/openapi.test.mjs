@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse } from 'yaml';
 
+import { SKIP_HEADER } from './lib/conformance.mjs';
 import { startDaemon, tempDir } from './lib/daemon.mjs';
 import { SPEC_PATH, loadSpec, specFrom } from './lib/openapi.mjs';
 
@@ -28,11 +29,11 @@ const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-
 const ROUTES = {
   '/api/visits/{id}': ['get', 'post', 'put', 'delete', 'options'],
   '/api/visits/{id}/history': ['get', 'options'],
-  '/api/visits/{id}/badge.svg': ['get'],
-  '/api/visits/{id}/shields.json': ['get'],
+  '/api/visits/{id}/badge.svg': ['get', 'head'],
+  '/api/visits/{id}/shields.json': ['get', 'head'],
   '/api/visits/{id}/stream': ['get'],
-  '/api/admin/export': ['get'],
-  '/api/admin/import': ['post'],
+  '/api/admin/export': ['get', 'options'],
+  '/api/admin/import': ['post', 'options'],
   '/hit/{ns}/{key}': ['get'],
   '/hit/{key}': ['get'],
   '/get/{ns}/{key}': ['get'],
@@ -74,7 +75,7 @@ test('every pinned route and method is described; every schema compiles (ajv 202
   assert.deepEqual(schemes.sort(), ['AdminBearer', 'ApiKey', 'StreamKey']);
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [m, op] of Object.entries(item)) {
-      if (m === 'parameters') continue;
+      if (m === 'parameters' || m.startsWith('x-')) continue;
       assert.ok(op.operationId && !ids.has(op.operationId), `${m} ${path}: operationId`);
       ids.add(op.operationId);
       assert.ok(Array.isArray(op.security), `${m} ${path} says nothing about keys`);
@@ -156,7 +157,8 @@ test('the checker accepts conforming answers and refuses each kind of fault', ()
     body: '{"user":"a","days":[{"date":"2026-11-30","visits":0,"unique":0},{"date":"2026-12-01","visits":2,"unique":1}]}' });
   bad({ method: 'GET', url: '/api/visits/a/history', status: 200, headers: JSON_HEADERS,
     body: '{"user":"a","days":[{"date":"1 Dec","visits":0,"unique":0}]}' }, /\/days\/0\/date must match/);
-  const shields = { method: 'GET', url: '/api/visits/a/shields.json', status: 200, headers: { 'content-type': 'application/json' } };
+  const BADGE_CACHE = { 'cache-control': 'max-age=0, no-cache, no-store, must-revalidate', expires: '0' };
+  const shields = { method: 'GET', url: '/api/visits/a/shields.json', status: 200, headers: { 'content-type': 'application/json', ...BADGE_CACHE } };
   ok({ ...shields, body: '{"schemaVersion":1,"label":"visits","message":"1,234","color":"blue"}' });
   bad({ ...shields, body: '{"schemaVersion":1,"label":"visits","message":"1234","color":"blue","cacheSeconds":300}' },
     /additional properties \("cacheSeconds"\).*\/message must match pattern/);
@@ -164,6 +166,15 @@ test('the checker accepts conforming answers and refuses each kind of fault', ()
   ok({ ...hit, body: '{"value":7}' });
   ok({ ...hit, url: '/hit/page?callback=show', headers: { 'content-type': 'application/javascript' }, body: 'show({"value":7});' });
   bad({ ...hit, headers: { 'content-type': 'application/javascript' }, body: 'show({"value":7})' }, /must match pattern/);
+  bad({ ...shields, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: '{"schemaVersion":1,"label":"visits","message":"1,234","color":"blue"}' }, /header Cache-Control[\s\S]*required header Expires is missing/);
+  ok({ ...shields, status: 403, body: '{"message":"Forbidden"}' });
+  bad({ ...shields, status: 403, headers: JSON_HEADERS, body: '{"message":"Forbidden"}' }, /header Cache-Control/);
+  ok({ ...hit, url: '/hit/ab', status: 400, body: '{"value":null,"message":"invalid namespace or key"}' });
+  bad({ ...hit, url: '/hit/ab', status: 400, body: '{"value":0,"message":"invalid namespace or key"}' }, /anyOf/);
+  ok({ ...hit, url: '/hit/a/b/c', status: 400, body: '{"value":null,"message":"invalid namespace or key"}' });
+  ok({ ...hit, method: 'POST', status: 405, headers: { ...hit.headers, allow: 'GET' }, body: '{"value":null,"message":"Method Not Allowed"}' });
+  bad({ ...hit, method: 'POST', status: 405, body: '{"value":null,"message":"Method Not Allowed"}' }, /required header Allow/);
   ok({ method: 'GET', url: '/get/site/page', status: 404, headers: { 'content-type': 'application/json' }, body: '{"value":null}' });
   bad({ method: 'GET', url: '/get/site/page', status: 404, headers: { 'content-type': 'application/json' }, body: '{"value":0}' },
     /must match a schema in anyOf/);
@@ -267,11 +278,15 @@ function call(d, method, path, { headers = {}, body } = {}) {
   });
 }
 
+const ADMIN_KEY = 'openapi-walk-admin-key-0123456789';
+
 test('a walk over every documented route of a real daemon: each answer conforms', async (t) => {
   const origin = 'https://page.example';
   const d = await startDaemon({ env: {
     VISITSD_ALLOWED_ORIGINS: origin, VISITSD_METRICS_PUBLIC: 'true', VISITSD_MAX_BODY: '64',
     VISITSD_RATE_LIMIT: '1', VISITSD_RATE_BURST: '100',
+    // The other branches' settings; a daemon without them ignores them.
+    VISITSD_COUNTAPI: 'true', VISITSD_PUBLIC_IDS: 'walk*', VISITSD_ADMIN_KEY: ADMIN_KEY,
   } });
   t.after(() => d.stop());
   const spec = loadSpec();
@@ -289,6 +304,16 @@ test('a walk over every documented route of a real daemon: each answer conforms'
     ['OPTIONS', '/api/visits/walk/history', { origin, 'access-control-request-method': 'GET' }],
     ['GET', '/api/visits/walk/badge.svg', {}], ['GET', '/api/visits/walk/badge.svg?label=%3Cb%3E', key],
     ['GET', '/api/visits/walk/shields.json', key],
+    ['PUT', '/api/visits/walk-admin', { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, '{"visits":5}'],
+    ['PUT', '/api/visits/walk-admin', { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, '{"visits":"5"}'],
+    ['DELETE', '/api/visits/walk-admin', { authorization: `Bearer ${ADMIN_KEY}` }],
+    ['GET', '/api/admin/export', { authorization: `Bearer ${ADMIN_KEY}` }],
+    ['POST', '/api/admin/import', { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/x-ndjson' }, '{"user":"b","visits":2,"unique":1}\n'],
+    ['POST', '/api/admin/import', { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/x-ndjson' }, '{"user":"b"}\nnot json\n'],
+    ['OPTIONS', '/api/admin/export', { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' }],
+    ['GET', '/api/visits/walk/badge.svg?count=1', {}], ['HEAD', '/api/visits/walk/badge.svg', {}],
+    ['GET', '/api/visits/secret/badge.svg', {}], ['GET', '/api/visits/walk/shields.json', {}],
+    ['GET', '/get/walk-ns/walk-key?callback=cb', {}], ['GET', '/hit/no?callback=cb', {}], ['POST', '/hit/walk-key', {}],
     ['GET', '/api/admin/export', { authorization: 'Bearer wrong' }],
     ['POST', '/api/admin/import', { authorization: 'Bearer wrong', 'content-type': 'application/x-ndjson' }, '{"user":"a","visits":1,"unique":1}\n'],
     ['GET', '/hit/walk-ns/walk-key', {}], ['GET', '/hit/walk-key?callback=cb', {}], ['GET', '/hit/no', {}],
@@ -297,8 +322,22 @@ test('a walk over every documented route of a real daemon: each answer conforms'
     ['GET', '/readyz', {}], ['HEAD', '/readyz', {}], ['GET', '/metrics', {}], ['HEAD', '/metrics', {}],
     ['GET', '/', {}], ['GET', '/api/visits/a/b/c', key], ['DELETE', '/nowhere', { origin }],
   ];
+  /*
+   * A sub-route another branch builds (history, badge.svg, shields.json,
+   * stream) is, on a daemon without it, the counter's route with an id
+   * holding '/': 400 with the key.  Its other steps are then left out, as
+   * the document describes the route, not the counter's stand-in.
+   */
+  const missing = new Set();
+  for (const sub of ['history', 'badge.svg', 'shields.json', 'stream']) {
+    const res = await call(d, 'GET', `/api/visits/probe/${sub}`, { headers: { ...key, [SKIP_HEADER]: 'skip' } });
+    if (res.status === 400 && /'\/'/.test(res.text)) missing.add(sub);
+  }
+  t.diagnostic(`sub-routes not built here: ${[...missing].join(', ') || 'none'}`);
   const seen = [];
   for (const [method, path, headers, body] of steps) {
+    const sub = path.match(/^\/api\/visits\/[^/]+\/([^/?]+)/)?.[1];
+    if (sub && missing.has(sub)) continue;
     const h = { origin, ...headers };
     if (body !== undefined) h['content-length'] = String(Buffer.byteLength(body));
     else if (method === 'POST' || method === 'PUT') h['content-length'] = '0';
@@ -308,8 +347,21 @@ test('a walk over every documented route of a real daemon: each answer conforms'
     assert.deepEqual(errors, [], `${method} ${path} -> ${res.status} ${res.text}`);
     seen.push(`${route} ${res.status}`);
   }
+  // A burst past the limit: 429 with its fields.
+  let limited;
+  for (let i = 0; i < 200 && !limited; i++) {
+    const res = await call(d, 'GET', '/api/visits/walk', { headers: key });
+    if (res.status === 429) limited = res;
+  }
+  assert.ok(limited, 'no 429 within 200 requests');
+  assert.deepEqual(spec.check({ method: 'GET', url: '/api/visits/walk', status: 429, headers: limited.headers, body: limited.text }).errors, []);
+  seen.push('GET /api/visits/{id} 429');
   // The stream is read for its first event only (its body never ends).
   const u = new URL(d.url);
+  if (missing.has('stream')) {
+    t.diagnostic(`${seen.length} answers: ${[...new Set(seen)].join(', ')}`);
+    return;
+  }
   const stream = await new Promise((resolve, reject) => {
     const req = http.get({ host: u.hostname, port: u.port, path: `/api/visits/walk/stream?key=${encodeURIComponent(d.key)}` }, (res) => {
       let text = '';
@@ -328,13 +380,5 @@ test('a walk over every documented route of a real daemon: each answer conforms'
   const s = spec.check({ method: 'GET', url: '/api/visits/walk/stream?key=k', status: stream.status, headers: stream.headers, body: stream.text });
   assert.deepEqual(s.errors, [], `stream -> ${stream.status} ${stream.text}`);
   seen.push(`${s.route} ${stream.status}`);
-  // A burst past the limit: 429 with its fields.
-  let limited;
-  for (let i = 0; i < 200 && !limited; i++) {
-    const res = await call(d, 'GET', '/api/visits/walk', { headers: key });
-    if (res.status === 429) limited = res;
-  }
-  assert.ok(limited, 'no 429 within 200 requests');
-  assert.deepEqual(spec.check({ method: 'GET', url: '/api/visits/walk', status: 429, headers: limited.headers, body: limited.text }).errors, []);
-  t.diagnostic(`${seen.length + 1} answers: ${[...new Set(seen)].join(', ')}, GET /api/visits/{id} 429`);
+  t.diagnostic(`${seen.length} answers: ${[...new Set(seen)].join(', ')}`);
 });

@@ -13,7 +13,8 @@
 // adds its own), `default` and `4XX` ranges would match if the document
 // used them (it does not).  Where OpenAPI has no words the document's
 // extensions are the rules:
-//   x-visitsd-unlisted-method   the answers for a method a path lacks
+//   x-visitsd-unlisted-method   the answers for a method a path lacks (on
+//                               the path item, else the document's)
 //   x-visitsd-unlisted-path     the answers for a path no entry matches
 //   x-visitsd-line-schema       (media type) each NDJSON line's schema
 //   x-visitsd-event-schema      (media type) each SSE data event's schema
@@ -174,6 +175,7 @@ class Spec {
       }
     }
     visitResponses(this.doc['x-visitsd-unlisted-method']?.responses);
+    for (const item of Object.values(this.doc.paths ?? {})) visitResponses(item['x-visitsd-unlisted-method']?.responses);
     visitResponses(this.doc['x-visitsd-unlisted-path']?.responses);
     return this.validators.size;
   }
@@ -192,9 +194,11 @@ class Spec {
     if (!best) {
       return { route: `${m} * (unlisted path)`, responses: this.doc['x-visitsd-unlisted-path']?.responses ?? {} };
     }
-    const op = this.doc.paths[best.template][m.toLowerCase()];
+    const item = this.doc.paths[best.template];
+    const op = item[m.toLowerCase()];
     if (!op) {
-      return { route: `${m} ${best.template} (unlisted method)`, responses: this.doc['x-visitsd-unlisted-method']?.responses ?? {} };
+      const rule = item['x-visitsd-unlisted-method'] ?? this.doc['x-visitsd-unlisted-method'];
+      return { route: `${m} ${best.template} (unlisted method)`, responses: rule?.responses ?? {} };
     }
     return { route: `${m} ${best.template}`, responses: op.responses ?? {} };
   }
