@@ -132,8 +132,12 @@ check-modules: $(OBJS)
 	tests/check-modules.sh --self-test
 	tests/check-modules.sh $(BUILD) $(SRCS:%.c=%.o)
 
-bench: all
+bench: all $(BUILD)/bench_bot
 	@scripts/bench.sh $(BUILD)/visitsd
+
+# The bot matcher's ns/match (scripts/bench.sh runs it first).
+$(BUILD)/bench_bot: $(BUILD)/tests/bench/bench_bot.o $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
 # make demo: the example page (web/) on 127.0.0.1:8081 counting on visitsd
 # at 127.0.0.1:8080, SQLite and the dev key under ./var.  docs/frontend.md.
@@ -228,6 +232,15 @@ clean:
 config-docs: $(BUILD)/visitsd
 	$(BUILD)/visitsd --config-markdown > docs/configuration.md
 	$(BUILD)/visitsd --config-example > config.example.ini
+
+# make bot-table: src/bot_table.c from the crawler list pinned in
+# scripts/bots/package.json (crawler-user-agents, MIT), by
+# scripts/gen-bots.mjs.  By hand when the list is bumped; the table is
+# committed, so the build needs neither npm nor the list.
+.PHONY: bot-table
+bot-table:
+	cd scripts/bots && npm ci --no-audit --no-fund --loglevel=error
+	node scripts/gen-bots.mjs
 
 # --- sanitizers and fuzzing (docs/testing.md) ------------------------------
 # make check-asan: the unit and integration tests on an AddressSanitizer +

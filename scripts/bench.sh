@@ -14,6 +14,9 @@
 # ratio on/off.  The first daemon runs with VISITSD_RATE_LIMIT=0 unless
 # the environment sets it (wrk is one client: the default limit would
 # answer nearly everything 429).
+# First, with the daemons idle, the bot matcher's cost (build/bench_bot,
+# built by make bench): ns per bot_match on the browser and the crawler
+# User-Agents of tests/data/bots/.
 # Environment: BENCH_CONNECTIONS (default "16 256"), BENCH_DURATION (10s),
 # BENCH_LIMITER_ROUNDS (off/on pairs per connection count, 2),
 # BENCH_THREADS (wrk threads, 2); VISITSD_* settings pass through to the
@@ -86,6 +89,13 @@ EOF
 
 echo "visitsd bench: $(uname -m), $(nproc) CPU, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews every figure)"
+bench_bot=${BENCH_BOT:-$(dirname "$bin")/bench_bot}
+if [ -x "$bench_bot" ]; then
+	data=$(dirname "$0")/../tests/data/bots
+	"$bench_bot" "$data/browsers.txt" "$data/crawlers.txt"
+else
+	echo "bench: $bench_bot is not built (make bench builds it): no bot_match figure"
+fi
 echo "store sqlite at ${VISITSD_SQLITE_PATH:-$tmp/visits.db} ($(df -T "$tmp" | awk 'NR == 2 { print $2 }')), wrk -t$wthreads -d$duration"
 
 # Run wrk; print "METHOD c=N  R req/s  (E errors, X non-2xx)"; add POSTs.

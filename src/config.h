@@ -43,6 +43,7 @@ struct config {
 	int	 max_body;		/* VISITSD_MAX_BODY, bytes */
 	int	 shutdown_timeout;	/* VISITSD_SHUTDOWN_TIMEOUT, seconds */
 	bool	 get_increments;	/* VISITSD_GET_INCREMENTS (compat) */
+	bool	 count_bots;		/* VISITSD_COUNT_BOTS: crawlers count */
 	bool	 metrics_public;	/* VISITSD_METRICS_PUBLIC: /metrics on
 					   the main listener too */
 	char	*trusted_proxies;	/* VISITSD_TRUSTED_PROXIES, CIDR list */

@@ -89,6 +89,12 @@ const struct setting config_table_settings[] = {
 	    0, 0, NULL, NULL, NULL,
 	    "Compatibility: GET also increments, as the classic Lambda "
 	    "counter did. Off: GET only reads." },
+	{ "count_bots", "server", T_BOOL, F(count_bots), "false",
+	    0, 0, NULL, NULL, NULL,
+	    "Count increments whose User-Agent is on the crawler list "
+	    "(crawler-user-agents; curl and HTTP libraries are on it). Off: "
+	    "they are answered like a GET, nothing counted, and counted in "
+	    "visitsd_http_bot_visits_total." },
 	STR("server", trusted_proxies, "", check_proxies,
 	    "Proxies whose forwarding header names the client: a comma "
 	    "list of IPv4/IPv6 CIDRs (10.0.0.0/8, 2001:db8::/32). Empty: "

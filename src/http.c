@@ -60,6 +60,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "bot.h"
 #include "config.h"
 #include "guard.h"
 #include "http.h"
@@ -229,6 +230,8 @@ http_new(const struct config *cfg, struct store *store,
 	h->store = store;
 	h->keys = keys;
 	h->auth_none = cfg->auth != NULL && strcmp(cfg->auth, "none") == 0;
+	h->count_bots = cfg->count_bots;
+	bot_init();		/* the crawler tables, not on a request */
 	h->max_body = cfg->max_body > 0 ? (size_t)cfg->max_body : 0;
 	snprintf(h->cors_max_age, sizeof(h->cors_max_age), "%d",
 	    cfg->cors_max_age);

@@ -28,6 +28,9 @@ static const char *const labels_route_code[] = { "route", "code", NULL };
 static const char *const labels_route[] = { "route", NULL };
 static const char *const labels_op_result[] = { "op", "result", NULL };
 static const char *const labels_op_reason[] = { "op", "reason", NULL };
+static const char *const labels_outcome[] = { "outcome", NULL };
+static const char *const outcome_ignored[] = { "ignored" };
+static const char *const outcome_counted[] = { "counted" };
 
 void
 http_metrics_register(struct http_metrics *m)
@@ -87,6 +90,12 @@ http_metrics_register(struct http_metrics *m)
 	    "were in progress (/healthz and /metrics are always served).",
 	    METRICS_COUNTER, NULL, NULL, 0);
 	m->at_limit = metrics_family_counter(f, NULL, 0);
+	f = metrics_family_new("visitsd_http_bot_visits_total",
+	    "Increments whose User-Agent is on the crawler list: ignored "
+	    "(answered like a GET) or counted (count_bots).", METRICS_COUNTER,
+	    labels_outcome, NULL, 0);
+	m->bots[0] = metrics_family_counter(f, outcome_ignored, 0);
+	m->bots[1] = metrics_family_counter(f, outcome_counted, 0);
 }
 
 /*

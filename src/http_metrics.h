@@ -29,6 +29,8 @@ struct http_metrics {
 	/* Answered 503 without the store's result: [op][timeout|shutdown]. */
 	struct metrics_counter			*gave_up[STORE_NOPS][2];
 	struct metrics_counter			*at_limit;
+	/* Crawlers' increments (bot.c): [0] ignored, [1] counted. */
+	struct metrics_counter			*bots[2];
 };
 
 /* Register the request metrics' families and series into *m. */

@@ -46,6 +46,7 @@
 
 #include "api.h"
 #include "apikey.h"
+#include "bot.h"
 #include "guard.h"
 #include "http_conn.h"
 #include "http_guard.h"
@@ -406,6 +407,25 @@ header_was_cut(const char *value, size_t len)
 #endif
 }
 
+/*
+ * An increment whose User-Agent is on the crawler list (bot.c) is
+ * answered like a GET unless count_bots is set; counted either way.
+ */
+static void
+decide_bot(struct req *r)
+{
+	struct http *h = r->l->h;
+	const char *ua;
+
+	ua = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT);
+	if (ua == NULL || !bot_match(ua, strlen(ua)))
+		return;
+	metrics_counter_add(h->m.bots[h->count_bots ? 1 : 0], 1);
+	if (!h->count_bots)
+		r->d.action = API_GET;
+}
+
 static void
 decide(struct req *r, const char *method, const char *url)
 {
@@ -427,6 +447,8 @@ decide(struct req *r, const char *method, const char *url)
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
+	if (r->d.action == API_INCREMENT)
+		decide_bot(r);
 }
 
 enum MHD_Result

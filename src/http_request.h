@@ -49,6 +49,7 @@ struct http {
 	struct api_cors		*cors;
 	struct guard		*guard;		/* origin guard, rate limit */
 	bool			 auth_none;
+	bool			 count_bots;	/* crawlers' increments count */
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */
 	struct listener	 main;

@@ -63,7 +63,7 @@ done
 curl -fsS -o /dev/null "$base/readyz" || fail "/readyz never 200 on DynamoDB"
 
 for want in 1 2; do
-	got=$(curl -sS -X POST -H "x-api-key: $key" "$base/api/visits/home")
+	got=$(curl -sS -A 'Mozilla/5.0 (X11; Linux x86_64) visitsd-test' -X POST -H "x-api-key: $key" "$base/api/visits/home")
 	[ "$got" = "{\"user\":\"home\",\"visits\":$want}" ] || fail "POST $want: $got"
 done
 got=$(curl -sS -H "x-api-key: $key" "$base/api/visits/home")

@@ -92,7 +92,7 @@ cx sh -c "install -d /etc/visitsd && umask 077 &&
 # at once, with no polling.
 cx systemctl start visitsd || fail "systemctl start"
 [ "$(prop ActiveState)" = active ] || fail "not active after start"
-got=$(curl -sS -X POST -H 'x-api-key: k1' "$base/api/visits/home")
+got=$(curl -sS -A 'Mozilla/5.0 (X11; Linux x86_64) visitsd-test' -X POST -H 'x-api-key: k1' "$base/api/visits/home")
 [ "$got" = '{"user":"home","visits":1}' ] || fail "POST under systemd: $got"
 log "Type=notify start, POST answered at once"
 

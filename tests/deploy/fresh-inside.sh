@@ -54,7 +54,7 @@ done
 phase "make run (packages, build, start)"
 
 key=$(cat var/dev-api-key)
-answer=$(curl -sS -X POST -H "x-api-key: $key" "http://$addr/api/visits/fresh")
+answer=$(curl -sS -A 'Mozilla/5.0 (X11; Linux x86_64) visitsd-test' -X POST -H "x-api-key: $key" "http://$addr/api/visits/fresh")
 [ "$answer" = '{"user":"fresh","visits":1}' ] ||
     { tail -30 "$logs/make-run.log" >&2; fail "POST answered '$answer'"; }
 say "make run on $addr: POST /api/visits/fresh answered $answer"

@@ -57,7 +57,9 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/deps.sh check`);
   site = await startSite();
   origin = `http://127.0.0.1:${site.address().port}`;
-  daemon = await startDaemon({ env: { VISITSD_ALLOWED_ORIGINS: origin } });
+  // COUNT_BOTS: headless Chromium says "HeadlessChrome", which the crawler
+  // list names; this test is about the client, not the bot filter.
+  daemon = await startDaemon({ env: { VISITSD_ALLOWED_ORIGINS: origin, VISITSD_COUNT_BOTS: 'true' } });
   browser = await chromium.launchPersistentContext(tempDir(), {
     executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
   });
