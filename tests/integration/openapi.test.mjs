@@ -278,6 +278,25 @@ function call(d, method, path, { headers = {}, body } = {}) {
   });
 }
 
+/** GET path's status and body; an event stream is closed at its head. */
+function probe(d, path, headers) {
+  const u = new URL(d.url);
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: u.hostname, port: u.port, path, headers }, (res) => {
+      if (/event-stream/.test(res.headers['content-type'] ?? '')) {
+        req.destroy();
+        resolve({ status: res.statusCode, text: '' });
+        return;
+      }
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, text }));
+    });
+    req.on('error', reject);
+  });
+}
+
 const ADMIN_KEY = 'openapi-walk-admin-key-0123456789';
 
 test('a walk over every documented route of a real daemon: each answer conforms', async (t) => {
@@ -330,7 +349,7 @@ test('a walk over every documented route of a real daemon: each answer conforms'
    */
   const missing = new Set();
   for (const sub of ['history', 'badge.svg', 'shields.json', 'stream']) {
-    const res = await call(d, 'GET', `/api/visits/probe/${sub}`, { headers: { ...key, [SKIP_HEADER]: 'skip' } });
+    const res = await probe(d, `/api/visits/probe/${sub}`, { ...key, [SKIP_HEADER]: 'skip' });
     if (res.status === 400 && /'\/'/.test(res.text)) missing.add(sub);
   }
   t.diagnostic(`sub-routes not built here: ${[...missing].join(', ') || 'none'}`);
