@@ -26,6 +26,8 @@
 #include "util.h"
 
 #define VISITS_PREFIX	"/api/visits"
+#define STREAM_SUFFIX	"/stream"
+#define STREAM_METHODS	"GET, OPTIONS"
 
 /* The CORS policy: the origin list, parsed by origin.c. */
 struct api_cors {
@@ -38,6 +40,8 @@ api_route_name(enum api_route route)
 	switch (route) {
 	case API_ROUTE_VISITS:
 		return "visits";
+	case API_ROUTE_STREAM:
+		return "stream";
 	case API_ROUTE_HEALTHZ:
 		return "healthz";
 	case API_ROUTE_READYZ:
@@ -151,6 +155,7 @@ api_decide(const struct api_options *opt, const char *method,
     const char *path, bool key_ok, struct api_decision *d)
 {
 	const char *raw = NULL, *why;
+	size_t rawlen = 0, n;
 
 	memset(d, 0, sizeof(*d));
 	d->route = API_ROUTE_NOT_FOUND;
@@ -172,6 +177,13 @@ api_decide(const struct api_options *opt, const char *method,
 		d->route = API_ROUTE_READYZ;
 	else if (strcmp(path, "/metrics") == 0 && opt->metrics_here)
 		d->route = API_ROUTE_METRICS;
+
+	/* /api/visits/{id}/stream: the same id, its live counts. */
+	if (raw != NULL && (n = strlen(raw)) > sizeof(STREAM_SUFFIX) - 1 &&
+	    strcmp(raw + n - (sizeof(STREAM_SUFFIX) - 1), STREAM_SUFFIX) == 0) {
+		d->route = API_ROUTE_STREAM;
+		rawlen = n - (sizeof(STREAM_SUFFIX) - 1);
+	}
 
 	switch (d->route) {
 	case API_ROUTE_NOT_FOUND:
@@ -200,6 +212,33 @@ api_decide(const struct api_options *opt, const char *method,
 		}
 		d->action = is(method, "POST") || opt->get_increments ?
 		    API_INCREMENT : API_GET;
+		return;
+	case API_ROUTE_STREAM:
+		if (!is(method, "GET") && !is(method, "OPTIONS")) {
+			d->allow = STREAM_METHODS;
+			answer(d, 405, "Method Not Allowed");
+			return;
+		}
+		if (is(method, "OPTIONS")) {
+			d->preflight = true;
+			d->allow = STREAM_METHODS;
+			answer(d, 204, NULL);
+			return;
+		}
+		/*
+		 * The key may come as ?key= (http_stream_query_key).  Public
+		 * ids (VISITSD_PUBLIC_IDS, helper badge) belong here exactly
+		 * as on the GET route: a public id streams without a key.
+		 */
+		if (!key_ok && !opt->auth_none) {
+			answer(d, 403, "Forbidden");
+			return;
+		}
+		if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
+			answer(d, 400, why);
+			return;
+		}
+		d->action = API_STREAM;
 		return;
 	case API_ROUTE_HEALTHZ:
 	case API_ROUTE_READYZ:

@@ -20,6 +20,7 @@
 enum api_route {
 	API_ROUTE_NOT_FOUND,
 	API_ROUTE_VISITS,		/* /api/visits/{id} */
+	API_ROUTE_STREAM,		/* /api/visits/{id}/stream */
 	API_ROUTE_HEALTHZ,
 	API_ROUTE_READYZ,
 	API_ROUTE_METRICS,
@@ -35,6 +36,7 @@ enum api_action {
 	API_HEALTHZ,			/* 200 */
 	API_READYZ,			/* keys loaded? store_check */
 	API_METRICS,			/* metrics_render */
+	API_STREAM,			/* store_get(id), then the stream */
 };
 
 /* What the routing depends on besides the request. */

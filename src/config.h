@@ -48,6 +48,14 @@ struct config {
 					   the main listener too */
 	char	*trusted_proxies;	/* VISITSD_TRUSTED_PROXIES, CIDR list */
 	char	*client_address_header;	/* VISITSD_CLIENT_ADDRESS_HEADER */
+	/* [stream] */
+	int	 stream_max;		/* VISITSD_STREAM_MAX, in all */
+	int	 stream_max_per_client;	/* VISITSD_STREAM_MAX_PER_CLIENT */
+	int	 stream_max_age;	/* VISITSD_STREAM_MAX_AGE, seconds */
+	int	 stream_interval_ms;	/* VISITSD_STREAM_INTERVAL_MS */
+	int	 stream_ping;		/* VISITSD_STREAM_PING, seconds */
+	int	 stream_poll_ms;	/* VISITSD_STREAM_POLL_MS, 0 off */
+	int	 stream_buffer;		/* VISITSD_STREAM_BUFFER, bytes */
 	/* [auth] */
 	char	*auth;			/* VISITSD_AUTH "key" | "none" */
 	char	*api_key;		/* VISITSD_API_KEY, secret, wiped */

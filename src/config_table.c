@@ -104,6 +104,31 @@ const struct setting config_table_settings[] = {
 	    "The one header a trusted proxy names the client in: "
 	    "x-forwarded-for (its right-most untrusted address) or "
 	    "cloudfront-viewer-address."),
+	INT("stream", stream_max, 1000, 0, 65536,
+	    "Live-count streams (GET /api/visits/{id}/stream) open at once, "
+	    "in all; the next is answered 503. They do not count against "
+	    "max_connections, but each is a descriptor. 0: no streams."),
+	INT("stream", stream_max_per_client, 4, 0, 65536,
+	    "Live-count streams open at once from one client address (the "
+	    "one the rate limit uses); the next is answered 503. 0: no cap. "
+	    "They count in max_connections_per_client too."),
+	INT("stream", stream_max_age, 3600, 1, 86400,
+	    "Seconds a stream lasts before the server ends it (EventSource "
+	    "then reconnects after its retry: delay)."),
+	INT("stream", stream_interval_ms, 250, 1, 60000,
+	    "Least milliseconds between two events of one id: changes in "
+	    "between are coalesced into the next event."),
+	INT("stream", stream_ping, 15, 1, 300,
+	    "Seconds a stream may go without output before a comment line "
+	    "keeps it (and proxies' idle timers) alive."),
+	INT("stream", stream_poll_ms, 2000, 0, 3600000,
+	    "DynamoDB store: milliseconds between two reads of an id's "
+	    "counts while a stream for it is open, so that other instances' "
+	    "increments reach this instance's streams (one GetItem per open "
+	    "id per interval, not per stream). 0: no polling."),
+	INT("stream", stream_buffer, 8192, 512, 1048576,
+	    "Bytes of events a stream may hold that its client has not "
+	    "taken; past that the client is dropped as a slow reader."),
 	ENUM("auth", auth, "key", auth_choices,
 	    "\"key\" requires a valid x-api-key header on /api/visits; "
 	    "\"none\" serves without a key."),
@@ -177,8 +202,8 @@ const struct setting config_table_settings[] = {
 	    "before it gives up."),
 };
 
-const char *const config_table_sections[] = { "server", "auth", "cors",
-    "rate", "log", "store", "dynamodb", "aws" };
+const char *const config_table_sections[] = { "server", "stream", "auth",
+    "cors", "rate", "log", "store", "dynamodb", "aws" };
 
 _Static_assert(sizeof(config_table_settings) /
     sizeof(config_table_settings[0]) ==

@@ -39,8 +39,8 @@ struct setting {
 extern const struct setting	config_table_settings[];
 extern const char *const	config_table_sections[];
 
-#define NSETTINGS	38
-#define NSECTIONS	8
+#define NSETTINGS	45
+#define NSECTIONS	9
 
 /* "max_body" -> "VISITSD_MAX_BODY"; "max_body" -> "max-body". */
 void	config_table_env_name(const struct setting *, char *buf, size_t len);

@@ -67,8 +67,10 @@
 #include "http_conn.h"
 #include "http_listen.h"
 #include "http_request.h"
+#include "http_stream.h"
 #include "log.h"
 #include "store.h"
+#include "stream.h"
 #include "util.h"
 
 #define SWEEP_MS	100	/* deadline granularity */
@@ -116,7 +118,7 @@ raise_fd_limit(const struct config *cfg, bool split)
 {
 	struct rlimit rl;
 	rlim_t need = (rlim_t)(connection_limit(cfg) + HTTP_CONN_RESERVE) *
-	    (split ? 2 : 1) + 256;
+	    (split ? 2 : 1) + (rlim_t)cfg->stream_max + 256;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
 		return;
@@ -177,7 +179,7 @@ sweeper_stop(struct http *h)
  */
 static int
 listener_start(struct listener *l, const char *listen, unsigned int flags,
-    unsigned int threads, const struct config *cfg, char *err,
+    unsigned int threads, const struct config *cfg, bool streams, char *err,
     size_t errlen)
 {
 	/*
@@ -190,6 +192,18 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	 */
 	unsigned int limit = (unsigned int)connection_limit(cfg) +
 	    HTTP_CONN_RESERVE;
+	/*
+	 * Live-count streams have their own limits (stream.c) and are not
+	 * ordinary requests (http_conn.c counts them apart): room for them
+	 * on top in all.  MHD's per-address cap still counts them: it is a
+	 * socket-level bound that stays what max_connections_per_client says
+	 * (stream_max_per_client is far below it by default).
+	 */
+	unsigned int per_client = cfg->max_connections_per_client > 0 ?
+	    (unsigned int)cfg->max_connections_per_client : 0;
+
+	if (streams)
+		limit += (unsigned int)cfg->stream_max;
 
 	if ((l->sock = http_listen_open(listen, l->address,
 	    sizeof(l->address), err, errlen)) == NULL)
@@ -201,9 +215,7 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
 	    MHD_OPTION_CONNECTION_LIMIT, 2 * threads * limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)(cfg->max_connections_per_client > 0 ?
-	    cfg->max_connections_per_client : 0),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned int)(cfg->connection_timeout > 0 ?
 	    cfg->connection_timeout : 0),
@@ -263,9 +275,12 @@ http_new(const struct config *cfg, struct store *store,
 	h->main.opt.auth_none = h->auth_none;
 	/* /metrics tells anyone the version and the traffic: opt in. */
 	h->main.opt.metrics_here = cfg->metrics_public;
+	if ((h->streams = http_stream_hub_new(cfg, store, err, errlen)) ==
+	    NULL)
+		goto fail;
 	if (listener_start(&h->main, cfg->listen, MHD_ALLOW_SUSPEND_RESUME,
-	    (unsigned int)(cfg->threads >= 2 ? cfg->threads : 2), cfg, err,
-	    errlen) == -1)
+	    (unsigned int)(cfg->threads >= 2 ? cfg->threads : 2), cfg, true,
+	    err, errlen) == -1)
 		goto fail;
 	if (split) {
 		h->metrics.h = h;
@@ -273,7 +288,7 @@ http_new(const struct config *cfg, struct store *store,
 		h->metrics.opt.metrics_here = true;
 		h->metrics.opt.metrics_only = true;
 		if (listener_start(&h->metrics, cfg->metrics_listen, 0, 2, cfg,
-		    err, errlen) == -1)
+		    false, err, errlen) == -1)
 			goto fail;
 	}
 	if ((errno = pthread_create(&h->sweeper, NULL, sweeper_main, h)) !=
@@ -347,6 +362,8 @@ http_shutdown(struct http *h, int timeout_s)
 	quiesce(&h->metrics);
 	if (h->sweeper_started)		/* served: not a failed http_new */
 		store_shutdown(h->store);
+	/* Streams end now: the drain below must not wait on them. */
+	stream_hub_shutdown(h->streams);
 
 	h->abandoned = http_request_drain(h, timeout_s);
 	settle(h);
@@ -367,6 +384,7 @@ http_free(struct http *h)
 		return;
 	http_shutdown(h, 0);
 	api_cors_free(h->cors);
+	stream_hub_free(h->streams);	/* the daemons closed every stream */
 	http_conn_table_free(h->conns);
 	pthread_cond_destroy(&h->sweep_cv);
 	pthread_mutex_destroy(&h->sweep_mu);

@@ -46,6 +46,8 @@ enum conn_state {
 	CONN_IDLE,		/* in t->idle, between requests */
 	CONN_BUSY,		/* request arrived; in no list */
 	CONN_CUT,		/* shut down by us; in no list */
+	CONN_STREAM,		/* a live-count stream; in no list, not
+				   counted against max_connections */
 };
 
 struct http_conn {
@@ -68,6 +70,7 @@ struct http_conn_table {
 	uint64_t		 timeout_ms;
 	atomic_uint		 open;
 	atomic_uint		 busy;		/* connections in CONN_BUSY */
+	atomic_uint		 streams;	/* connections in CONN_STREAM */
 	unsigned int		 cutting;	/* in CONN_CUT, not closed yet */
 	struct metrics_counter	*m_open, *m_deadline, *m_evicted;
 };
@@ -88,6 +91,7 @@ http_conn_table_new(int request_timeout_ms, unsigned int max_connections)
 	    0;
 	atomic_init(&t->open, 0);
 	atomic_init(&t->busy, 0);
+	atomic_init(&t->streams, 0);
 	f = metrics_family_new("visitsd_http_connections",
 	    "Open HTTP connections, on every listener.", METRICS_GAUGE, NULL,
 	    NULL, 0);
@@ -123,6 +127,7 @@ list_of(struct http_conn *c)
 	case CONN_NEW:
 	case CONN_BUSY:
 	case CONN_CUT:
+	case CONN_STREAM:
 		return NULL;
 	}
 	return NULL;
@@ -157,6 +162,10 @@ move_conn(struct http_conn *c, enum conn_state state, uint64_t now)
 		atomic_fetch_sub(&c->t->busy, 1);
 	if (state == CONN_BUSY)
 		atomic_fetch_add(&c->t->busy, 1);
+	if (c->state == CONN_STREAM)
+		atomic_fetch_sub(&c->t->streams, 1);
+	if (state == CONN_STREAM)
+		atomic_fetch_add(&c->t->streams, 1);
 	c->state = state;
 	c->since_ms = now;
 	if ((l = list_of(c)) == NULL)
@@ -202,7 +211,8 @@ make_room(struct http_conn_table *t, uint64_t now)
 {
 	struct http_conn *victim;
 
-	while (atomic_load(&t->open) - t->cutting > t->max) {
+	while (atomic_load(&t->open) - t->cutting -
+	    atomic_load(&t->streams) > t->max) {
 		if (t->reading.head != NULL &&
 		    now - t->reading.head->since_ms >= EVICT_MIN_MS)
 			victim = t->reading.head;
@@ -290,6 +300,19 @@ http_conn_idle(struct MHD_Connection *conn)
 		c->rx = rx;
 		move_conn(c, CONN_IDLE, util_now_ms());
 	}
+	pthread_mutex_unlock(&c->t->mu);
+}
+
+void
+http_conn_stream(struct MHD_Connection *conn)
+{
+	struct http_conn *c = conn_of(conn);
+
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->t->mu);
+	if (c->state != CONN_CUT)
+		move_conn(c, CONN_STREAM, c->since_ms);
 	pthread_mutex_unlock(&c->t->mu);
 }
 

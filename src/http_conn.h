@@ -57,6 +57,13 @@ void	http_conn_notify(void *cls, struct MHD_Connection *conn,
  */
 void	http_conn_received(struct MHD_Connection *conn);
 
+/*
+ * conn now carries a live-count stream (http_stream.c): out of the request
+ * deadline and the eviction, and not counted against max_connections
+ * (the stream limits bound it) until it closes.
+ */
+void	http_conn_stream(struct MHD_Connection *conn);
+
 /* The request completed; conn waits for the next (keep-alive). */
 void	http_conn_idle(struct MHD_Connection *conn);
 

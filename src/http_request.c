@@ -43,6 +43,7 @@
 #include <time.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "api.h"
 #include "apikey.h"
@@ -52,15 +53,18 @@
 #include "http_guard.h"
 #include "http_metrics.h"
 #include "http_request.h"
+#include "http_stream.h"
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "stream.h"
 #include "util.h"
 
 #define LOG_PATH_MAX	256
 #define DISCARD_MAX	(64 * 1024)	/* body past max_body read, dropped */
 #define CT_JSON		"application/json"
 #define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
+#define CT_EVENTS	"text/event-stream"
 #define ANSWER_WAIT_MS	2000	/* drain: for the resumed 503s to go out */
 
 static char body_ok[] = "{\"status\":\"ok\"}";
@@ -99,6 +103,7 @@ struct req {
 	size_t			 body;
 	bool			 too_large;
 	int			 status;	/* queued, 0 if none */
+	struct stream		*stream;	/* reserved, not answered yet */
 	bool			 close;		/* answer with Connection: close */
 	struct timespec		 start;
 	char			 method[16];
@@ -174,15 +179,14 @@ req_new(struct listener *l, struct MHD_Connection *conn, const char *method,
  * Queue an answer.  body (len bytes) is stolen when mode is
  * MHD_RESPMEM_MUST_FREE; ctype names it (NULL when there is no body).
  */
+static enum MHD_Result respond_with(struct req *, int, const char *,
+    struct MHD_Response *);
+
 static enum MHD_Result
 respond(struct req *r, int status, const char *ctype, char *body, size_t len,
     enum MHD_ResponseMemoryMode mode)
 {
-	struct http *h = r->l->h;
 	struct MHD_Response *resp;
-	const char *origin, *acao;
-	enum MHD_Result ret;
-	bool vary;
 
 	http_conn_received(r->conn);
 	resp = MHD_create_response_from_buffer(len, body, mode);
@@ -191,6 +195,19 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 			free(body);
 		return MHD_NO;
 	}
+	return respond_with(r, status, ctype, resp);
+}
+
+/* Add the headers every answer has to resp, queue it and drop it. */
+static enum MHD_Result
+respond_with(struct req *r, int status, const char *ctype,
+    struct MHD_Response *resp)
+{
+	struct http *h = r->l->h;
+	const char *origin, *acao;
+	enum MHD_Result ret;
+	bool vary;
+
 	if (ctype != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    ctype);
@@ -217,6 +234,7 @@ respond(struct req *r, int status, const char *ctype, char *body, size_t len,
 	if (r->admit.limited)
 		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    ctype != NULL && strcmp(ctype, CT_EVENTS) == 0 ? "no-cache" :
 	    "no-store");
 	if (r->close || atomic_load(&h->stopping))
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
@@ -242,6 +260,22 @@ respond_message(struct req *r, int status, const char *message)
 		return respond(r, status, NULL, NULL, 0,
 		    MHD_RESPMEM_PERSISTENT);
 	return respond_json(r, status, api_json_message(message));
+}
+
+/* The live-count stream's answer, its first event counts (http_stream.c). */
+static enum MHD_Result
+respond_stream(struct req *r, const struct store_counts *counts)
+{
+	struct MHD_Response *resp;
+	struct stream *s = r->stream;
+
+	r->stream = NULL;		/* the answer's from now on */
+	r->close = true;		/* the connection ends with the stream */
+	http_conn_received(r->conn);
+	if ((resp = http_stream_response(r->conn, s, counts)) == NULL)
+		return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "The server is shutting down; retry later.");
+	return respond_with(r, MHD_HTTP_OK, CT_EVENTS, resp);
 }
 
 /*
@@ -287,6 +321,10 @@ finish(struct req *r)
 	}
 	if (status != 200)
 		return respond_message(r, status, message);
+	if (r->d.action == API_INCREMENT)	/* live counts (stream.c) */
+		stream_hub_publish(h->streams, r->d.id, &counts);
+	if (r->d.action == API_STREAM)
+		return respond_stream(r, &counts);
 	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, &counts));
 }
 
@@ -361,6 +399,7 @@ static enum MHD_Result
 act(struct req *r)
 {
 	struct http *h = r->l->h;
+	const char *message;
 	char *text;
 
 	switch (r->d.action) {
@@ -381,6 +420,12 @@ act(struct req *r)
 	case API_INCREMENT:
 		return start_store(r, STORE_OP_INCREMENT);
 	case API_GET:
+		return start_store(r, STORE_OP_GET);
+	case API_STREAM:
+		if ((r->stream = http_stream_open(h->streams, r->d.id,
+		    &r->client_addr, &message)) == NULL)
+			return respond_message(r,
+			    MHD_HTTP_SERVICE_UNAVAILABLE, message);
 		return start_store(r, STORE_OP_GET);
 	}
 	return MHD_NO;
@@ -433,6 +478,7 @@ decide(struct req *r, const char *method, const char *url)
 	const char *key = NULL;
 	size_t keylen = 0;
 	bool key_ok = false;
+	char qkey[HTTP_STREAM_KEY_MAX + 1];
 
 	if (!h->auth_none) {
 		/*
@@ -443,7 +489,13 @@ decide(struct req *r, const char *method, const char *url)
 		    "x-api-key", sizeof("x-api-key") - 1, &key, &keylen) !=
 		    MHD_YES || header_was_cut(key, keylen))
 			key = NULL;
+		/* EventSource sends no header: the stream's ?key= then. */
+		if (key == NULL && http_stream_query_key(r->conn, url, qkey,
+		    &keylen))
+			key = qkey;
 		key_ok = apikey_ring_check(h->keys, key, keylen);
+		if (key == qkey)
+			OPENSSL_cleanse(qkey, sizeof(qkey));
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
@@ -525,6 +577,8 @@ http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
+	stream_close(r->stream);	/* reserved, never answered */
+	r->stream = NULL;
 	secs = elapsed(&r->start);
 	log_request(r->method, r->path, r->status, secs * 1e3, r->client);
 	if (r->status != 0)

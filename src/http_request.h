@@ -34,6 +34,7 @@ struct http;
 struct http_conn_table;
 struct http_listen;
 struct req;
+struct stream_hub;
 
 struct listener {
 	struct http		*h;
@@ -56,6 +57,7 @@ struct http {
 	struct listener	 metrics;	/* daemon NULL if none */
 	struct http_metrics	 m;
 	struct http_conn_table	*conns;		/* deadlines, reserve */
+	struct stream_hub	*streams;	/* live counts (stream.c) */
 	uint64_t		 store_timeout_ms;
 
 	/* The sweeper thread (http.c): deadlines, every SWEEP_MS. */

@@ -278,14 +278,46 @@ START_TEST(probes_route_by_listener_and_the_rest_is_404)
 }
 END_TEST
 
+/* /api/visits/{id}/stream: GET only, the key first, the same ids. */
+START_TEST(stream_route)
+{
+	struct api_options o = { .get_increments = true };
+	struct api_decision d;
+
+	d = decide(&o, "GET", "/api/visits/alice/stream", true);
+	ck_assert_int_eq(d.route, API_ROUTE_STREAM);
+	ck_assert_int_eq(d.action, API_STREAM);	/* never an increment */
+	ck_assert_str_eq(d.id, "alice");
+	d = decide(&o, "GET", "/api/visits/a%2Eb/stream", true);
+	ck_assert_str_eq(d.id, "a.b");
+	d = decide(&o, "POST", "/api/visits/alice/stream", true);
+	ck_assert_int_eq(d.status, 405);
+	ck_assert_str_eq(d.allow, "GET, OPTIONS");
+	d = decide(&o, "OPTIONS", "/api/visits/alice/stream", false);
+	ck_assert_int_eq(d.status, 204);
+	ck_assert(d.preflight);
+	d = decide(&o, "GET", "/api/visits/alice/stream", false);
+	ck_assert_int_eq(d.status, 403);
+	d = decide(&o, "GET", "/api/visits/a/b/stream", true);
+	ck_assert_int_eq(d.status, 400);
+	d = decide(&o, "GET", "/api/visits//stream", true);
+	ck_assert_int_eq(d.status, 400);
+	/* An id called "stream" is an id. */
+	d = decide(&o, "GET", "/api/visits/stream", true);
+	ck_assert_int_eq(d.route, API_ROUTE_VISITS);
+	ck_assert_str_eq(d.id, "stream");
+}
+END_TEST
+
 /* Metrics label requests by these names: every route has one. */
 START_TEST(every_route_is_named)
 {
 	static const char *const names[] = {
-		"not_found", "visits", "healthz", "readyz", "metrics",
+		"not_found", "visits", "stream", "healthz", "readyz",
+		"metrics",
 	};
 
-	ck_assert_int_eq(API_NROUTES, 5);
+	ck_assert_int_eq(API_NROUTES, 6);
 	for (int r = 0; r < API_NROUTES; r++)
 		ck_assert_str_eq(api_route_name((enum api_route)r), names[r]);
 	ck_assert_ptr_null(api_route_name((enum api_route)API_NROUTES));
@@ -420,6 +452,7 @@ Suite *suite_api(void)
 	tcase_add_test(tc, other_methods_are_405_with_allow);
 	tcase_add_test(tc, probes_route_by_listener_and_the_rest_is_404);
 	tcase_add_test(tc, every_route_is_named);
+	tcase_add_test(tc, stream_route);
 	tcase_add_test(tc, cors_star);
 	tcase_add_test(tc, cors_list_echoes_with_vary);
 	tcase_add_test(tc, cors_empty_and_bad);
