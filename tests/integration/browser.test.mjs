@@ -407,6 +407,28 @@ test('live: true follows the count over EventSource, the key in the query', asyn
   assert.deepEqual(tab.errors, []);
 });
 
+test('live: true on the real daemon: three increments from another client show up in the page', async (t) => {
+  const user = freshUser('live');
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ user, live: '1', locale: 'en-US' }));
+  assert.deepEqual(await counter(tab.page), { text: '1', state: 'ok' });
+  // The stream's first event is the count the page already shows; wait
+  // until it is open, then count three visits elsewhere.
+  const opened = Date.now() + 10000;
+  while (!tab.api.some((r) => r.method === 'GET' && r.status === 200) && Date.now() < opened) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(tab.api.some((r) => r.method === 'GET' && r.status === 200), `no stream: ${JSON.stringify(tab.api)}`);
+  for (const want of ['2', '3', '4']) {
+    await seed(user, 1);
+    await tab.page.waitForFunction((w) => document.querySelector('#visits').textContent === w, want, { timeout: 10000 });
+  }
+  assert.equal(await serverCount(user), 4);
+  await tab.page.screenshot({ path: join(dirname(SCREENSHOT), 'live-daemon.png'), fullPage: true });
+  assert.deepEqual(clientMessages(tab), []);
+  assert.deepEqual(tab.errors, []);
+});
+
 // A stuck upstream, in two ways: the connection is accepted but nothing is
 // ever answered; or the preflight and the answer's headers arrive but the
 // body stalls.  Nothing real hangs on demand, so these are plain sockets.
