@@ -65,7 +65,7 @@
   function pick(b, opts, what) {
     if (!b) return null;
     var n = opts.unique ? b.unique : b.visits;
-    return isCount(n) ? n : fail('no unique count in the answer' + what + ' (VISITSD_UNIQUE off?)');
+    return isCount(n) ? n : fail('no unique count in the answer' + what);
   }
 
   /*

@@ -108,8 +108,8 @@ test('the checker accepts conforming answers and refuses each kind of fault', ()
   };
   const visits = { method: 'POST', url: '/api/visits/home', status: 200, headers: JSON_HEADERS };
 
-  ok({ ...visits, body: '{"user":"home","visits":3}' });
   ok({ ...visits, body: '{"user":"home","visits":3,"unique":2}' });
+  bad({ ...visits, body: '{"user":"home","visits":3}' }, /required property 'unique'/);
   // Deliberately wrong bodies.
   bad({ ...visits, body: '{"user":"home","visits":"3"}' }, /\/visits must be integer/);
   bad({ ...visits, body: '{"user":"home","visits":-1}' }, /\/visits must be >= 0/);
@@ -127,7 +127,7 @@ test('the checker accepts conforming answers and refuses each kind of fault', ()
   bad({ ...visits, headers: { ...JSON_HEADERS, ratelimit: 'default;r=1' }, body: '{"user":"home","visits":3}' },
     /header RateLimit/);
   ok({ ...visits, headers: { ...JSON_HEADERS, ratelimit: '"default";r=9;t=0', 'ratelimit-policy': '"default";q=10;w=1' },
-    body: '{"user":"home","visits":3}' });
+    body: '{"user":"home","visits":3,"unique":1}' });
   // Errors are {"message"}, with the exact API Gateway words where pinned.
   ok({ ...visits, status: 403, body: '{"message":"Forbidden"}' });
   bad({ ...visits, status: 403, body: '{"message":"forbidden"}' }, /\/message must be equal to constant/);
@@ -256,7 +256,7 @@ test('the tap: a test process that received a non-conforming answer from a watch
   assert.match(b.stderr, /openapi: 2 of 2 answers from test daemons do not conform/);
 
   const good = join(dir, 'good.mjs');
-  writeFileSync(good, script('{"user":"a","visits":1}'));
+  writeFileSync(good, script('{"user":"a","visits":1,"unique":1}'));
   const g = await runNode(good);
   assert.equal(g.code, 0, g.stderr);
   assert.match(g.stderr, /request: resolved/);
