@@ -3,7 +3,7 @@
 #   make            build build/visitsd
 #   make run        install missing packages, build, run on the embedded store
 #   make check      install test dependencies, build, run every test
-#   make bench      throughput figures (wrk on loopback), not a test
+#   make bench      issue 12's side-by-side figures (wrk on loopback), not a test
 #   make install    PREFIX=/usr/local DESTDIR=
 
 VERSION   = 0.1.0
@@ -132,8 +132,22 @@ check-modules: $(OBJS)
 	tests/check-modules.sh --self-test
 	tests/check-modules.sh $(BUILD) $(SRCS:%.c=%.o)
 
-bench: all $(BUILD)/bench_bot
+# make bench: issue 12's table, every contender side by side in one run
+# (scripts/bench.sh, bench/bench.mjs; BENCH_QUICK=1 for a smoke run).
+# make bench-limiter: the rate limiter and unique visitors on/off
+# (scripts/bench-limiter.sh).
+.PHONY: bench-deps bench-limiter
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench_bot node-deps bench-deps
 	@scripts/bench.sh $(BUILD)/visitsd
+
+bench-deps: bench/node_modules/.package-lock.json
+bench/node_modules/.package-lock.json: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+
+bench-limiter: all
+	@scripts/bench-limiter.sh $(BUILD)/visitsd
 
 # The bot matcher's ns/match (scripts/bench.sh runs it first).
 $(BUILD)/bench_bot: $(BUILD)/tests/bench/bench_bot.o $(OBJS)

@@ -13,6 +13,11 @@
 #   scripts/deps.sh fuzz      libraries plus clang and its sanitizer and
 #                             libFuzzer runtime, for `make fuzz`
 #   scripts/deps.sh deb       build, plus debhelper and lintian for `make deb`
+#   scripts/deps.sh bench     build, plus what `make bench` runs: wrk, nginx,
+#                             gunicorn with Flask and boto3, Node.js and npm
+#                             (its npm modules: bench/package.json), and
+#                             perf and valgrind for the profiles of
+#                             docs/performance.md
 #
 # It asks dpkg which packages are missing and installs only those: with
 # apt-get when run as root, with sudo when that is available, and otherwise
@@ -26,6 +31,8 @@ docker="$check debootstrap docker.io docker-compose"
 fuzz="$build clang libclang-rt-dev"
 fresh="debootstrap docker.io git"
 deb="$build debhelper dpkg-dev lintian fakeroot"
+bench="$build curl nodejs npm wrk nginx-light gunicorn python3-flask python3-boto3
+linux-perf valgrind"
 
 case "${1:-build}" in
 build) want=$build ;;
@@ -35,7 +42,8 @@ demo) want="$build python3" ;;
 fuzz) want=$fuzz ;;
 fresh) want=$fresh ;;
 deb) want=$deb ;;
-*) echo "usage: $0 build|check|docker|demo|fuzz|fresh|deb" >&2; exit 2 ;;
+bench) want=$bench ;;
+*) echo "usage: $0 build|check|docker|demo|fuzz|fresh|deb|bench" >&2; exit 2 ;;
 esac
 
 missing=

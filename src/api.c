@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -26,6 +27,7 @@
 #include "util.h"
 
 #define VISITS_PREFIX	"/api/visits"
+#define HISTORY_SUFFIX	"/history"
 #define STREAM_SUFFIX	"/stream"
 #define STREAM_METHODS	"GET, OPTIONS"
 
@@ -50,6 +52,8 @@ api_route_name(enum api_route route)
 		return "metrics";
 	case API_ROUTE_NOT_FOUND:
 		return "not_found";
+	case API_ROUTE_HISTORY:
+		return "history";
 	}
 	return NULL;
 }
@@ -150,6 +154,70 @@ is(const char *method, const char *name)
 	return strcmp(method, name) == 0;
 }
 
+/* "{id}/history" with an id segment free of '/': the history route. */
+static bool
+is_history(const char *raw)
+{
+	size_t len = strlen(raw), slen = strlen(HISTORY_SUFFIX);
+
+	return len > slen && strcmp(raw + len - slen, HISTORY_SUFFIX) == 0 &&
+	    memchr(raw, '/', len - slen) == NULL;
+}
+
+/* The history route: GET only (OPTIONS for CORS), the key as for GET. */
+static void
+decide_history(const struct api_options *opt, const char *method,
+    const char *raw, size_t rawlen, bool key_ok, struct api_decision *d)
+{
+	const char *why;
+
+	if (is(method, "OPTIONS")) {
+		d->preflight = true;
+		d->allow = API_HISTORY_METHODS;
+		answer(d, 204, NULL);
+		return;
+	}
+	if (!is(method, "GET")) {
+		d->allow = API_HISTORY_METHODS;
+		answer(d, 405, "Method Not Allowed");
+		return;
+	}
+	if (!key_ok && !opt->auth_none) {
+		answer(d, 403, "Forbidden");
+		return;
+	}
+	if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
+		answer(d, 400, why);
+		return;
+	}
+	d->action = API_HISTORY;
+	d->days = API_HISTORY_DEFAULT;
+}
+
+void
+api_decide_history_days(struct api_decision *d, const char *value)
+{
+	unsigned long n = 0;
+
+	if (d->action != API_HISTORY || value == NULL)
+		return;
+	for (const char *p = value; ; p++) {
+		if (*p == '\0' && p != value)
+			break;
+		if (!isdigit((unsigned char)*p) || p - value >= 3) {
+			answer(d, 400, "invalid days: use days=N with N from "
+			    "1 to 366");
+			return;
+		}
+		n = n * 10 + (unsigned long)(*p - '0');
+	}
+	if (n < 1 || n > STORE_HISTORY_MAX) {
+		answer(d, 400, "invalid days: use days=N with N from 1 to 366");
+		return;
+	}
+	d->days = (uint32_t)n;
+}
+
 void
 api_decide(const struct api_options *opt, const char *method,
     const char *path, bool key_ok, struct api_decision *d)
@@ -168,6 +236,10 @@ api_decide(const struct api_options *opt, const char *method,
 	    sizeof(VISITS_PREFIX)) == 0) {
 		d->route = API_ROUTE_VISITS;
 		raw = path + sizeof(VISITS_PREFIX);
+		if (is_history(raw)) {
+			d->route = API_ROUTE_HISTORY;
+			rawlen = strlen(raw) - strlen(HISTORY_SUFFIX);
+		}
 	} else if (strcmp(path, VISITS_PREFIX) == 0) {
 		d->route = API_ROUTE_VISITS;
 		raw = "";
@@ -177,6 +249,9 @@ api_decide(const struct api_options *opt, const char *method,
 		d->route = API_ROUTE_READYZ;
 	else if (strcmp(path, "/metrics") == 0 && opt->metrics_here)
 		d->route = API_ROUTE_METRICS;
+
+	if (raw != NULL && d->route == API_ROUTE_VISITS)
+		rawlen = strlen(raw);
 
 	/* /api/visits/{id}/stream: the same id, its live counts. */
 	if (raw != NULL && (n = strlen(raw)) > sizeof(STREAM_SUFFIX) - 1 &&
@@ -188,6 +263,9 @@ api_decide(const struct api_options *opt, const char *method,
 	switch (d->route) {
 	case API_ROUTE_NOT_FOUND:
 		answer(d, 404, "Not Found");
+		return;
+	case API_ROUTE_HISTORY:
+		decide_history(opt, method, raw, rawlen, key_ok, d);
 		return;
 	case API_ROUTE_VISITS:
 		if (!is(method, "GET") && !is(method, "POST") &&
@@ -206,7 +284,7 @@ api_decide(const struct api_options *opt, const char *method,
 			answer(d, 403, "Forbidden");
 			return;
 		}
-		if (api_id_parse(raw, strlen(raw), d->id, &why) == -1) {
+		if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
 			answer(d, 400, why);
 			return;
 		}
@@ -334,6 +412,35 @@ api_json_visits(const char *id, const struct store_counts *c)
 {
 	return dump(json_pack("{s:s, s:I, s:I}", "user", id, "visits",
 	    json_count(c->visits), "unique", json_count(c->unique)));
+}
+
+/* Day number to "YYYY-MM-DD" (UTC) into buf (11 bytes). */
+static void
+format_day(uint32_t day, char buf[11])
+{
+	time_t t = (time_t)day * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+char *
+api_json_history(const char *id, const struct store_day *days, size_t ndays)
+{
+	json_t *list = json_array();
+	char date[11];
+
+	if (list == NULL)
+		util_out_of_memory();
+	for (size_t i = 0; i < ndays; i++) {
+		format_day(days[i].day, date);
+		if (json_array_append_new(list, json_pack("{s:s, s:I, s:I}",
+		    "date", date, "visits", json_count(days[i].counts.visits),
+		    "unique", json_count(days[i].counts.unique))) == -1)
+			util_out_of_memory();
+	}
+	return dump(json_pack("{s:s, s:o}", "user", id, "days", list));
 }
 
 char *

@@ -24,9 +24,10 @@ enum api_route {
 	API_ROUTE_HEALTHZ,
 	API_ROUTE_READYZ,
 	API_ROUTE_METRICS,
+	API_ROUTE_HISTORY,		/* /api/visits/{id}/history */
 };
-/* One past the last route: API_ROUTE_METRICS stays the last value. */
-#define API_NROUTES	((int)API_ROUTE_METRICS + 1)
+/* One past the last route: API_ROUTE_HISTORY stays the last value. */
+#define API_NROUTES	((int)API_ROUTE_HISTORY + 1)
 
 /* What http.c does next for a request. */
 enum api_action {
@@ -36,6 +37,7 @@ enum api_action {
 	API_HEALTHZ,			/* 200 */
 	API_READYZ,			/* keys loaded? store_check */
 	API_METRICS,			/* metrics_render */
+	API_HISTORY,			/* store_history(id, days) */
 	API_STREAM,			/* store_get(id), then the stream */
 };
 
@@ -57,7 +59,12 @@ struct api_decision {
 	const char	*allow;		/* 405 and preflight: Allow; static */
 	bool		 preflight;	/* add the preflight CORS headers */
 	char		 id[API_ID_MAX + 1];	/* decoded id (visits) */
+	uint32_t	 days;		/* API_HISTORY: how many days */
 };
+
+/* GET /api/visits/{id}/history?days=N: the default N, and the allowed. */
+#define API_HISTORY_DEFAULT	30
+#define API_HISTORY_METHODS	"GET, OPTIONS"
 
 /*
  * Decide what to do with method and path (the raw URL path, query string
@@ -67,6 +74,14 @@ struct api_decision {
  */
 void	api_decide(const struct api_options *opt, const char *method,
 	    const char *path, bool key_ok, struct api_decision *d);
+
+/*
+ * For a decision of API_HISTORY: take the query's days value (borrowed;
+ * NULL when absent: API_HISTORY_DEFAULT).  Decimal digits worth 1 to
+ * STORE_HISTORY_MAX set d->days; anything else turns d into a 400 with a
+ * message saying so.
+ */
+void	api_decide_history_days(struct api_decision *d, const char *value);
 
 /*
  * The metrics label of a route: "visits", "healthz", ..., "not_found"
@@ -121,6 +136,13 @@ int	api_store_status(enum store_result res, const char **message);
 
 /* {"user":id,"visits":v,"unique":u}, a new malloc'd string (free()). */
 char	*api_json_visits(const char *id, const struct store_counts *);
+/*
+ * {"user":id,"days":[{"date":"YYYY-MM-DD","visits":v,"unique":u},...]},
+ * days[0..ndays) in their order (oldest first, as the store gives them);
+ * a new malloc'd string (free()).
+ */
+char	*api_json_history(const char *id, const struct store_day *days,
+	    size_t ndays);
 /* {"message":message}, a new malloc'd string (free()). */
 char	*api_json_message(const char *message);
 

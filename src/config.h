@@ -75,6 +75,8 @@ struct config {
 	/* [store] */
 	char	*store;			/* VISITSD_STORE "sqlite" | "dynamodb" */
 	char	*sqlite_path;		/* VISITSD_SQLITE_PATH */
+	bool	 unique_visitors;	/* VISITSD_UNIQUE_VISITORS */
+	int	 test_day_offset;	/* VISITSD_TEST_DAY_OFFSET, tests only */
 	/* [dynamodb] */
 	char	*dynamodb_table;	/* VISITSD_DYNAMODB_TABLE */
 	char	*dynamodb_key_attribute;   /* VISITSD_DYNAMODB_KEY_ATTRIBUTE */

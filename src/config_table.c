@@ -174,6 +174,17 @@ const struct setting config_table_settings[] = {
 	STR("store", sqlite_path, "var/visits.db", NULL,
 	    "SQLite database file; it and its folder are created "
 	    "owner-only."),
+	{ "unique_visitors", "store", T_BOOL, F(unique_visitors), "true",
+	    0, 0, NULL, NULL, NULL,
+	    "Count unique visitors: each visitor once per UTC day, known by "
+	    "an HMAC of the id, the client address and the User-Agent under "
+	    "a random salt of the day (deleted after 48 h; no address or "
+	    "User-Agent is stored). Off: no salt is made and \"unique\" "
+	    "stays at its stored count." },
+	INT("store", test_day_offset, 0, -3660, 3660,
+	    "For tests only: days added to the UTC day that visits, "
+	    "history and salts are counted on (the next day is 1). Leave "
+	    "it 0; AWS signing keeps the real clock."),
 	STR("dynamodb", dynamodb_table, "visits", check_table,
 	    "DynamoDB table name."),
 	STR("dynamodb", dynamodb_key_attribute, "user", check_attribute,

@@ -69,6 +69,7 @@
 #include "http_request.h"
 #include "http_stream.h"
 #include "log.h"
+#include "salt.h"
 #include "store.h"
 #include "stream.h"
 #include "util.h"
@@ -174,6 +175,21 @@ sweeper_stop(struct http *h)
 }
 
 /*
+ * Each connection's libmicrohttpd pool: the request's header block, MHD's
+ * parsed headers, the answer's header lines and the read buffer for a
+ * body (which upload callbacks consume piece by piece, so an admin import
+ * streams through it).  MHD's default is 32 KiB, all of it touched: MHD
+ * zeroes the pool between keep-alive requests, which made memset the
+ * largest user-space item of a POST's profile (docs/performance.md) and
+ * 512 busy connections 16 MB.  A request needs about twice its header
+ * block: 16 KiB still takes a browser's full header set, a 4 KiB Cookie,
+ * the x-api-key, an Authorization and a PUT body (6 KB of headers;
+ * check_http's maximal_request test); 8 KiB refused one with a 2 KiB Cookie
+ * (431).  Past it MHD answers 431.
+ */
+#define HTTP_CONN_MEMORY	(16 * 1024)
+
+/*
  * The listener's socket first (so a port in use is said as such), then
  * its daemon without a listen socket, then the accept thread feeding it.
  */
@@ -214,6 +230,7 @@ listener_start(struct listener *l, const char *listen, unsigned int flags,
 	    http_request_handler, l,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_THREAD_POOL_SIZE, threads,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 	    MHD_OPTION_CONNECTION_LIMIT, 2 * threads * limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
 	    MHD_OPTION_CONNECTION_TIMEOUT,
@@ -266,6 +283,9 @@ http_new(const struct config *cfg, struct store *store,
 	    cfg->allowed_origins : "", err, errlen)) == NULL)
 		goto fail;
 	if ((h->guard = guard_new(cfg, err, errlen)) == NULL)
+		goto fail;
+	if ((h->salts = salt_keeper_new(cfg, store, NULL, err, errlen)) ==
+	    NULL)
 		goto fail;
 
 	split = cfg->metrics_listen != NULL && cfg->metrics_listen[0] != '\0';
@@ -360,6 +380,7 @@ http_shutdown(struct http *h, int timeout_s)
 	atomic_store(&h->stopping, true);
 	quiesce(&h->main);
 	quiesce(&h->metrics);
+	salt_keeper_stop(h->salts);	/* it may be inside the store */
 	if (h->sweeper_started)		/* served: not a failed http_new */
 		store_shutdown(h->store);
 	/* Streams end now: the drain below must not wait on them. */
@@ -389,6 +410,7 @@ http_free(struct http *h)
 	pthread_cond_destroy(&h->sweep_cv);
 	pthread_mutex_destroy(&h->sweep_mu);
 	guard_free(h->guard);
+	salt_keeper_free(h->salts);
 	pthread_cond_destroy(&h->idle);
 	pthread_mutex_destroy(&h->mu);
 	free(h);

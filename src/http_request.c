@@ -56,6 +56,7 @@
 #include "http_stream.h"
 #include "log.h"
 #include "metrics.h"
+#include "salt.h"
 #include "store.h"
 #include "stream.h"
 #include "util.h"
@@ -91,6 +92,8 @@ struct req {
 	struct store_counts	 counts;
 	enum store_op		 op;
 	uint64_t		 store_ms;	/* when the operation started */
+	struct store_day	*days;		/* history: owned, ndays */
+	size_t			 ndays;
 
 	/* Owned by the handler thread of the moment. */
 	struct api_decision	 d;
@@ -124,6 +127,7 @@ elapsed(const struct timespec *since)
 static void
 req_free(struct req *r)
 {
+	free(r->days);
 	pthread_mutex_destroy(&r->mu);
 	free(r);
 }
@@ -325,6 +329,9 @@ finish(struct req *r)
 		stream_hub_publish(h->streams, r->d.id, &counts);
 	if (r->d.action == API_STREAM)
 		return respond_stream(r, &counts);
+	if (r->d.action == API_HISTORY)
+		return respond_json(r, MHD_HTTP_OK, api_json_history(r->d.id,
+		    r->days, r->ndays));
 	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, &counts));
 }
 
@@ -350,6 +357,37 @@ store_done(void *arg, enum store_result res, const struct store_counts *counts)
 		req_free(r);
 }
 
+/* History's completion: keep a copy of the days, then as store_done. */
+static void
+history_done(void *arg, enum store_result res, const struct store_day *days,
+    size_t ndays)
+{
+	struct req *r = arg;
+
+	if (res == STORE_OK && ndays > 0) {
+		/* Only this callback writes them, once, before done is set. */
+		r->days = xcalloc(ndays, sizeof(*days));
+		memcpy(r->days, days, ndays * sizeof(*days));
+		r->ndays = ndays;
+	}
+	store_done(r, res, &(struct store_counts){ 0 });
+}
+
+/* The visit of an increment: its day and, with uniques on, its visitor. */
+static void
+visit_of(struct req *r, struct store_visit *visit)
+{
+	const char *ua = NULL;
+	size_t ualen = 0;
+
+	if (MHD_lookup_connection_value_n(r->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_USER_AGENT, strlen(MHD_HTTP_HEADER_USER_AGENT),
+	    &ua, &ualen) != MHD_YES)
+		ua = NULL;
+	salt_keeper_visit(r->l->h->salts, r->d.id, &r->client_addr, ua, ualen,
+	    visit);
+}
+
 /* Start the store operation; answer now or suspend until it completes. */
 static enum MHD_Result
 start_store(struct req *r, enum store_op op)
@@ -367,7 +405,7 @@ start_store(struct req *r, enum store_op op)
 
 	switch (op) {
 	case STORE_OP_INCREMENT:
-		visit.day = (uint32_t)(time(NULL) / 86400);
+		visit_of(r, &visit);
 		store_increment(h->store, r->d.id, &visit, store_done, r);
 		break;
 	case STORE_OP_GET:
@@ -377,6 +415,9 @@ start_store(struct req *r, enum store_op op)
 		store_check(h->store, store_done, r);
 		break;
 	case STORE_OP_HISTORY:
+		store_history(h->store, r->d.id, salt_keeper_today(h->salts) -
+		    (r->d.days - 1), r->d.days, history_done, r);
+		break;
 	case STORE_OP_SET:
 	case STORE_OP_DELETE:
 		/* Not routed here (yet): a failure, not a hang. */
@@ -421,6 +462,8 @@ act(struct req *r)
 		return start_store(r, STORE_OP_INCREMENT);
 	case API_GET:
 		return start_store(r, STORE_OP_GET);
+	case API_HISTORY:
+		return start_store(r, STORE_OP_HISTORY);
 	case API_STREAM:
 		if ((r->stream = http_stream_open(h->streams, r->d.id,
 		    &r->client_addr, &message)) == NULL)
@@ -498,6 +541,8 @@ decide(struct req *r, const char *method, const char *url)
 			OPENSSL_cleanse(qkey, sizeof(qkey));
 	}
 	api_decide(&r->l->opt, method, url, key_ok, &r->d);
+	api_decide_history_days(&r->d, MHD_lookup_connection_value(r->conn,
+	    MHD_GET_ARGUMENT_KIND, "days"));
 	http_guard_admit(h->guard, r->conn, &r->d, &r->client_addr, &r->admit);
 	if (r->d.action == API_INCREMENT)
 		decide_bot(r);

@@ -30,6 +30,7 @@
 
 struct apikey_ring;
 struct guard;
+struct salt_keeper;
 struct http;
 struct http_conn_table;
 struct http_listen;
@@ -49,6 +50,7 @@ struct http {
 	struct apikey_ring	*keys;		/* borrowed */
 	struct api_cors		*cors;
 	struct guard		*guard;		/* origin guard, rate limit */
+	struct salt_keeper	*salts;		/* unique visitors' salts */
 	bool			 auth_none;
 	bool			 count_bots;	/* crawlers' increments count */
 	size_t			 max_body;

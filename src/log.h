@@ -7,7 +7,8 @@
  * is one JSON object per line for journald, CloudWatch and friends.  A
  * line longer than about 2 KiB is cut.  Every logging function is
  * printf-checked by the compiler and safe to call from any thread once
- * log_init has run (one write(2) per line).  Every byte of a message or a
+ * log_init has run; lines never interleave.  Per-request lines may be
+ * buffered (log_buffer_start); every other line is written at once.  Every byte of a message or a
  * field is escaped (log_escape's rule), so no input can forge a line,
  * move a terminal's cursor or make a JSON line invalid.  Nothing here ever
  * receives a secret: callers log a key's source, never the key.
@@ -55,6 +56,27 @@ void	fatalx(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
  */
 void	log_request(const char *method, const char *path, int status,
 	    double ms, const char *client);
+
+/*
+ * Buffer the per-request lines (log_request) from now on: they are written
+ * when LOG_BUFFER_SIZE bytes have gathered, at most flush_ms after the
+ * first of them, before any other line (which is written at once, so the
+ * order stays), by log_flush, and at exit (an atexit handler: exit(1) from
+ * fatal and a return from main flush too).  A kill -9 or a crash loses at
+ * most the last flush_ms of request lines.  Starts a flusher thread: call
+ * it after the signal mask is set, before the threads that log requests.
+ * Returns 0, or -1 (already buffering, flush_ms <= 0, no thread).
+ */
+#define LOG_BUFFER_SIZE	(64 * 1024)
+#define LOG_FLUSH_MS	100
+int	log_buffer_start(int flush_ms);
+/* Write out the buffered lines now; nothing to do when not buffering. */
+void	log_flush(void);
+/*
+ * Flush, stop the flusher thread and write every line at once again.
+ * Call it after the threads that log requests are gone.
+ */
+void	log_buffer_stop(void);
 
 /*
  * The escaping every logged string goes through: printable ASCII and

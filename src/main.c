@@ -174,6 +174,9 @@ main(int argc, char *argv[])
 	if ((errno = pthread_sigmask(SIG_BLOCK, &sigs, NULL)) != 0)
 		fatal("pthread_sigmask");
 	signal(SIGPIPE, SIG_IGN);
+	/* Request lines are buffered from here on; exit(1) and return flush. */
+	if (log_buffer_start(LOG_FLUSH_MS) == -1)
+		log_warnx("request log lines unbuffered: no flusher thread");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("curl_global_init failed");
 	metrics_init(VISITSD_VERSION, cfg.store);
@@ -221,6 +224,7 @@ teardown:
 	metrics_cleanup();
 	curl_global_cleanup();
 	config_cleanup(&cfg);
+	log_buffer_stop();
 	log_info("stopped");
 	return 0;
 }

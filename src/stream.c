@@ -10,13 +10,14 @@
  * earliest deadline stream_hub_tick returns, or until a publish marks a
  * topic dirty; a tick walks every topic and stream, which is linear in the
  * streams open (bounded by max_streams) and runs at most a few times a
- * second per changing id.
+ * second per changing id.  Here are the hub's life and thread, the
+ * topics (coalesced events, the polls of an id's counts on DynamoDB, the
+ * publishes), the limits in all and per client, and a stream's open,
+ * start and close.
  *
- * An ended stream whose client has not taken its last bytes after
- * STALL_MS is cut (its socket shut down), so that a client that stopped
- * reading cannot hold a connection past its stream's end either.
- *
- * Not here: MHD (http_stream.c), the store (the caller's poll function).
+ * Not here: one stream's buffer, io callbacks and own deadlines
+ * (stream_buf.c, through stream_int.h), MHD (http_stream.c), the store
+ * (the caller's poll function).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,109 +30,13 @@
 #include "api.h"
 #include "metrics.h"
 #include "stream.h"
+#include "stream_int.h"
 #include "util.h"
 
-#define NBUCKETS	256
-#define STALL_MS	2000	/* ended, not closed: then cut */
-#define CHECK_MS	1000	/* a parked stream's client still there? */
 #define IDLE_MS		60000	/* the longest the thread sleeps */
-#define CLIENT_MAX	16
-#define PING		":\n\n"
-
-enum state {
-	S_PENDING,		/* opened, not started */
-	S_LIVE,
-	S_ENDED,
-};
-
-struct topic {
-	struct topic		*next;		/* bucket chain */
-	struct stream		*subs;
-	struct store_counts	 counts;
-	bool			 known;		/* counts set */
-	bool			 dirty;		/* counts not sent yet */
-	uint64_t		 last_emit_ms;	/* 0: never */
-	uint64_t		 next_poll_ms;
-	uint64_t		 poll_token;	/* nonzero: a poll in flight */
-	char			 id[];
-};
-
-struct client {
-	struct client		*next;
-	unsigned char		 addr[CLIENT_MAX];
-	size_t			 len;
-	unsigned int		 n;
-};
-
-struct stream {
-	struct stream_hub	*hub;
-	struct topic		*topic;
-	struct client		*client;
-	struct stream		*prev, *next;	/* topic->subs */
-	enum state		 state;
-	enum stream_end		 why;
-	bool			 parked;
-	bool			 cut;
-	bool			 has_sent;
-	struct store_counts	 sent;		/* the counts last sent */
-	const struct stream_io	*io;
-	void			*arg;
-	uint64_t		 start_ms, last_out_ms, ended_ms;
-	uint64_t		 next_check_ms;	/* io->gone, while parked */
-	size_t			 len;
-	char			*buf;		/* hub->opt.buffer bytes */
-};
-
-struct stream_hub {
-	struct stream_hub_options opt;
-	pthread_mutex_t		 mu;
-	pthread_cond_t		 cv;
-	pthread_t		 thread;
-	bool			 started;
-	bool			 stop;		/* the thread ends */
-	bool			 kick;		/* a topic became dirty */
-	bool			 stopping;	/* shutdown: refuse, end all */
-	atomic_uint		 refs;
-	atomic_uint		 ntopics;
-	unsigned int		 nstreams;
-	uint64_t		 seq;		/* poll tokens */
-	struct topic		*topics[NBUCKETS];
-	struct client		*clients[NBUCKETS];
-
-	struct metrics_counter	*m_open, *m_events, *m_polls_ok,
-				*m_polls_failed;
-	struct metrics_counter	*m_ended[STREAM_NENDS];
-	struct metrics_counter	*m_refused[4];
-};
 
 static const char *const labels_reason[] = { "reason", NULL };
 static const char *const labels_result[] = { "result", NULL };
-
-const char *
-stream_end_str(enum stream_end why)
-{
-	switch (why) {
-	case STREAM_END_CLIENT:
-		return "client";
-	case STREAM_END_MAX_AGE:
-		return "max_age";
-	case STREAM_END_OVERFLOW:
-		return "overflow";
-	case STREAM_END_SHUTDOWN:
-		return "shutdown";
-	case STREAM_END_STALLED:
-		return "stalled";
-	case STREAM_END_NONE:
-		break;
-	}
-	return NULL;
-}
-
-static uint64_t
-now_of(const struct stream_hub *hub)
-{
-	return hub->opt.now != NULL ? hub->opt.now() : util_now_ms();
-}
 
 /* FNV-1a over n bytes. */
 static unsigned int
@@ -142,7 +47,7 @@ hash(const void *p, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 16777619u;
-	return h % NBUCKETS;
+	return h % STREAM_NBUCKETS;
 }
 
 static void
@@ -217,7 +122,7 @@ hub_unref(struct stream_hub *hub)
 {
 	if (atomic_fetch_sub(&hub->refs, 1) != 1)
 		return;
-	for (int i = 0; i < NBUCKETS; i++) {
+	for (int i = 0; i < STREAM_NBUCKETS; i++) {
 		struct topic *t, *tn;
 		struct client *c, *cn;
 
@@ -233,12 +138,6 @@ hub_unref(struct stream_hub *hub)
 	pthread_cond_destroy(&hub->cv);
 	pthread_mutex_destroy(&hub->mu);
 	free(hub);
-}
-
-static uint64_t
-min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
 }
 
 static void *
@@ -284,70 +183,6 @@ stream_hub_start(struct stream_hub *hub)
 	return 0;
 }
 
-/* Call io->cut once for s.  Under hub->mu. */
-static void
-cut(struct stream *s)
-{
-	if (s->cut || s->io == NULL || s->io->cut == NULL)
-		return;
-	s->cut = true;
-	s->io->cut(s->arg);
-}
-
-/* Resume a parked reader.  Under hub->mu. */
-static void
-wake(struct stream *s)
-{
-	if (!s->parked)
-		return;
-	s->parked = false;
-	if (s->io != NULL && s->io->wake != NULL)
-		s->io->wake(s->arg);
-}
-
-/*
- * End s for why at now.  An overflowing stream's buffer is dropped (its
- * client is not reading); otherwise what is buffered goes out first.
- * Under hub->mu.
- */
-static void
-end(struct stream *s, enum stream_end why, uint64_t now)
-{
-	struct stream_hub *hub = s->hub;
-	bool was_live = s->state == S_LIVE;
-
-	if (s->state == S_ENDED)
-		return;
-	s->state = S_ENDED;
-	s->why = why;
-	s->ended_ms = now;
-	metrics_counter_add(hub->m_ended[why], 1);
-	if (!was_live)
-		return;
-	if (why == STREAM_END_OVERFLOW)
-		s->len = 0;
-	if (s->parked)
-		wake(s);
-	else if (why == STREAM_END_OVERFLOW || why == STREAM_END_SHUTDOWN)
-		cut(s);
-}
-
-/* Append len bytes to s's buffer, or end it when they do not fit. */
-static void
-push(struct stream *s, const char *text, size_t len, uint64_t now)
-{
-	if (s->state != S_LIVE)
-		return;
-	if (s->len + len > s->hub->opt.buffer) {
-		end(s, STREAM_END_OVERFLOW, now);
-		return;
-	}
-	memcpy(s->buf + s->len, text, len);
-	s->len += len;
-	s->last_out_ms = now;
-	wake(s);
-}
-
 /* The event for counts of id: a new malloc'd string of *len bytes. */
 static char *
 event_text(const char *id, const struct store_counts *c, size_t *len)
@@ -360,27 +195,6 @@ event_text(const char *id, const struct store_counts *c, size_t *len)
 	return text;
 }
 
-static bool
-same(const struct store_counts *a, const struct store_counts *b)
-{
-	return a->visits == b->visits && a->unique == b->unique;
-}
-
-/* Send the topic's counts to s unless s has them already. */
-static void
-send_counts(struct stream *s, const char *text, size_t len, uint64_t now)
-{
-	if (s->state != S_LIVE || (s->has_sent && same(&s->sent,
-	    &s->topic->counts)))
-		return;
-	push(s, text, len, now);
-	if (s->state != S_LIVE)
-		return;
-	s->sent = s->topic->counts;
-	s->has_sent = true;
-	metrics_counter_add(s->hub->m_events, 1);
-}
-
 static void
 emit(struct topic *t, uint64_t now)
 {
@@ -388,7 +202,7 @@ emit(struct topic *t, uint64_t now)
 	char *text = event_text(t->id, &t->counts, &len);
 
 	for (struct stream *s = t->subs; s != NULL; s = s->next)
-		send_counts(s, text, len, now);
+		stream_buf_send(s, text, len, now);
 	free(text);
 	t->dirty = false;
 	t->last_emit_ms = now;
@@ -399,52 +213,6 @@ struct poll_job {
 	char		*id;
 };
 
-/* The streams of t: ages, pings, stalls.  Returns the next deadline. */
-static uint64_t
-tick_streams(struct stream_hub *hub, struct topic *t, uint64_t now,
-    uint64_t next)
-{
-	for (struct stream *s = t->subs; s != NULL; s = s->next) {
-		if (s->state == S_LIVE) {
-			if (hub->opt.max_age_ms > 0 &&
-			    now - s->start_ms >= hub->opt.max_age_ms) {
-				end(s, STREAM_END_MAX_AGE, now);
-			} else {
-				if (now - s->last_out_ms >= hub->opt.ping_ms)
-					push(s, PING, sizeof(PING) - 1, now);
-				next = min64(next, s->last_out_ms +
-				    hub->opt.ping_ms);
-				if (hub->opt.max_age_ms > 0)
-					next = min64(next, s->start_ms +
-					    hub->opt.max_age_ms);
-			}
-		}
-		/*
-		 * MHD does not watch a suspended connection: ask whether its
-		 * client has gone, so its slot comes back within CHECK_MS
-		 * rather than at the next ping's failed write.
-		 */
-		if (s->state == S_LIVE && s->parked && s->io->gone != NULL) {
-			if (now >= s->next_check_ms) {
-				s->next_check_ms = now + CHECK_MS;
-				if (s->io->gone(s->arg))
-					end(s, STREAM_END_CLIENT, now);
-			}
-			if (s->state == S_LIVE)
-				next = min64(next, s->next_check_ms);
-		}
-		if (s->state == S_ENDED && !s->cut && s->io != NULL) {
-			if (now - s->ended_ms >= STALL_MS) {
-				metrics_counter_add(
-				    hub->m_ended[STREAM_END_STALLED], 1);
-				cut(s);
-			} else
-				next = min64(next, s->ended_ms + STALL_MS);
-		}
-	}
-	return next;
-}
-
 uint64_t
 stream_hub_tick(struct stream_hub *hub, uint64_t now)
 {
@@ -454,7 +222,7 @@ stream_hub_tick(struct stream_hub *hub, uint64_t now)
 	bool polling = hub->opt.poll != NULL && hub->opt.poll_ms > 0;
 
 	pthread_mutex_lock(&hub->mu);
-	for (int i = 0; i < NBUCKETS; i++)
+	for (int i = 0; i < STREAM_NBUCKETS; i++)
 		for (struct topic *t = hub->topics[i]; t != NULL;
 		    t = t->next) {
 			if (t->dirty) {
@@ -464,7 +232,7 @@ stream_hub_tick(struct stream_hub *hub, uint64_t now)
 				if (now >= due)
 					emit(t, now);
 				else
-					next = min64(next, due);
+					next = stream_min64(next, due);
 			}
 			if (polling && t->poll_token == 0 && !hub->stopping) {
 				if (now >= t->next_poll_ms) {
@@ -480,9 +248,12 @@ stream_hub_tick(struct stream_hub *hub, uint64_t now)
 					jobs[njobs++].id = xstrdup(t->id);
 					atomic_fetch_add(&hub->refs, 1);
 				} else
-					next = min64(next, t->next_poll_ms);
+					next = stream_min64(next,
+					    t->next_poll_ms);
 			}
-			next = tick_streams(hub, t, now, next);
+			for (struct stream *s = t->subs; s != NULL;
+			    s = s->next)
+				next = stream_buf_tick(s, now, next);
 		}
 	pthread_mutex_unlock(&hub->mu);
 
@@ -554,7 +325,7 @@ stream_hub_reset(struct stream_hub *hub, const char *id,
 	pthread_mutex_lock(&hub->mu);
 	if ((t = find_topic(hub, id)) != NULL) {
 		t->poll_token = 0;	/* a poll in flight may predate it */
-		if (!t->known || !same(&t->counts, c))
+		if (!t->known || !stream_counts_same(&t->counts, c))
 			set_counts(hub, t, c);
 	}
 	pthread_mutex_unlock(&hub->mu);
@@ -624,8 +395,8 @@ stream_open(struct stream_hub *hub, const char *id, const void *client,
 	size_t idlen = strlen(id);
 	unsigned int b;
 
-	if (clientlen > CLIENT_MAX)
-		clientlen = CLIENT_MAX;
+	if (clientlen > STREAM_CLIENT_MAX)
+		clientlen = STREAM_CLIENT_MAX;
 	*why = STREAM_REFUSED_NONE;
 	pthread_mutex_lock(&hub->mu);
 	if (hub->stopping)
@@ -648,7 +419,7 @@ stream_open(struct stream_hub *hub, const char *id, const void *client,
 	if ((t = find_topic(hub, id)) == NULL) {
 		t = xcalloc(1, sizeof(*t) + idlen + 1);
 		memcpy(t->id, id, idlen + 1);
-		t->next_poll_ms = now_of(hub) + hub->opt.poll_ms;
+		t->next_poll_ms = stream_now(hub) + hub->opt.poll_ms;
 		b = hash(id, idlen);
 		t->next = hub->topics[b];
 		hub->topics[b] = t;
@@ -659,7 +430,7 @@ stream_open(struct stream_hub *hub, const char *id, const void *client,
 	s->hub = hub;
 	s->topic = t;
 	s->client = c;
-	s->state = S_PENDING;
+	s->state = STREAM_PENDING;
 	s->next = t->subs;
 	if (t->subs != NULL)
 		t->subs->prev = s;
@@ -676,13 +447,13 @@ stream_start(struct stream *s, const struct store_counts *counts,
 {
 	struct stream_hub *hub = s->hub;
 	struct topic *t = s->topic;
-	uint64_t now = now_of(hub);
+	uint64_t now = stream_now(hub);
 	char *text, retry[32];
 	size_t len;
 	int n;
 
 	pthread_mutex_lock(&hub->mu);
-	if (hub->stopping || s->state != S_PENDING) {
+	if (hub->stopping || s->state != STREAM_PENDING) {
 		pthread_mutex_unlock(&hub->mu);
 		return -1;
 	}
@@ -694,44 +465,16 @@ stream_start(struct stream *s, const struct store_counts *counts,
 	}
 	s->io = io;
 	s->arg = arg;
-	s->state = S_LIVE;
+	s->state = STREAM_LIVE;
 	s->start_ms = now;
 	/* New deadlines (its ping, its age, the id's poll): wake the thread. */
 	hub->kick = true;
 	pthread_cond_signal(&hub->cv);
 	n = snprintf(retry, sizeof(retry), "retry: %u\n\n", hub->opt.retry_ms);
-	push(s, retry, (size_t)n, now);
+	stream_buf_push(s, retry, (size_t)n, now);
 	text = event_text(t->id, &t->counts, &len);
-	send_counts(s, text, len, now);
+	stream_buf_send(s, text, len, now);
 	free(text);
-	pthread_mutex_unlock(&hub->mu);
-	return 0;
-}
-
-ssize_t
-stream_read(struct stream *s, char *buf, size_t max, enum stream_end *why)
-{
-	struct stream_hub *hub = s->hub;
-	size_t n;
-
-	pthread_mutex_lock(&hub->mu);
-	if (s->len > 0) {
-		n = s->len < max ? s->len : max;
-		memcpy(buf, s->buf, n);
-		memmove(s->buf, s->buf + n, s->len - n);
-		s->len -= n;
-		pthread_mutex_unlock(&hub->mu);
-		return (ssize_t)n;
-	}
-	if (s->state == S_ENDED) {
-		*why = s->why;
-		pthread_mutex_unlock(&hub->mu);
-		return -1;
-	}
-	s->parked = true;
-	s->next_check_ms = now_of(hub) + CHECK_MS;
-	if (s->io != NULL && s->io->park != NULL)
-		s->io->park(s->arg);
 	pthread_mutex_unlock(&hub->mu);
 	return 0;
 }
@@ -747,7 +490,7 @@ stream_close(struct stream *s)
 	hub = s->hub;
 	t = s->topic;
 	pthread_mutex_lock(&hub->mu);
-	if (s->state != S_ENDED)
+	if (s->state != STREAM_ENDED)
 		metrics_counter_add(hub->m_ended[STREAM_END_CLIENT], 1);
 	if (s->prev != NULL)
 		s->prev->next = s->next;
@@ -773,12 +516,6 @@ stream_close(struct stream *s)
 	free(s);
 }
 
-size_t
-stream_buffer_size(const struct stream *s)
-{
-	return s->hub->opt.buffer;
-}
-
 unsigned int
 stream_hub_count(struct stream_hub *hub)
 {
@@ -797,15 +534,15 @@ stream_hub_shutdown(struct stream_hub *hub)
 
 	if (hub == NULL)
 		return;
-	now = now_of(hub);
+	now = stream_now(hub);
 	pthread_mutex_lock(&hub->mu);
 	hub->stopping = true;
-	for (int i = 0; i < NBUCKETS; i++)
+	for (int i = 0; i < STREAM_NBUCKETS; i++)
 		for (struct topic *t = hub->topics[i]; t != NULL;
 		    t = t->next)
 			for (struct stream *s = t->subs; s != NULL;
 			    s = s->next)
-				end(s, STREAM_END_SHUTDOWN, now);
+				stream_buf_end(s, STREAM_END_SHUTDOWN, now);
 	hub->stop = true;
 	pthread_cond_signal(&hub->cv);
 	pthread_mutex_unlock(&hub->mu);

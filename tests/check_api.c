@@ -278,6 +278,105 @@ START_TEST(probes_route_by_listener_and_the_rest_is_404)
 }
 END_TEST
 
+START_TEST(history_route)
+{
+	struct api_options none = { .auth_none = true };
+	struct api_decision d;
+
+	d = decide(&opt_key, "GET", "/api/visits/page/history", true);
+	ck_assert_int_eq(d.route, API_ROUTE_HISTORY);
+	ck_assert_int_eq(d.action, API_HISTORY);
+	ck_assert_str_eq(d.id, "page");
+	ck_assert_uint_eq(d.days, 30);
+	ck_assert_str_eq(api_route_name(d.route), "history");
+	d = decide(&opt_key, "GET", "/api/visits/a%2Eb/history", true);
+	ck_assert_int_eq(d.action, API_HISTORY);
+	ck_assert_str_eq(d.id, "a.b");
+	/* The key as for GET; preflight without it; only GET. */
+	d = decide(&opt_key, "GET", "/api/visits/page/history", false);
+	ck_assert_int_eq(d.status, 403);
+	d = decide(&none, "GET", "/api/visits/page/history", false);
+	ck_assert_int_eq(d.action, API_HISTORY);
+	d = decide(&opt_key, "OPTIONS", "/api/visits/page/history", false);
+	ck_assert_int_eq(d.status, 204);
+	ck_assert(d.preflight);
+	d = decide(&opt_key, "POST", "/api/visits/page/history", true);
+	ck_assert_int_eq(d.status, 405);
+	ck_assert_str_eq(d.allow, "GET, OPTIONS");
+	/* GET increments in compat mode; history still only reads. */
+	d = decide(&(struct api_options){ .get_increments = true }, "GET",
+	    "/api/visits/page/history", true);
+	ck_assert_int_eq(d.action, API_HISTORY);
+	/* An id called "history" is an id; a bad id is 400. */
+	d = decide(&opt_key, "GET", "/api/visits/history", true);
+	ck_assert_int_eq(d.route, API_ROUTE_VISITS);
+	ck_assert_str_eq(d.id, "history");
+	d = decide(&opt_key, "GET", "/api/visits/%2e%2e/history", true);
+	ck_assert_int_eq(d.status, 400);
+	d = decide(&opt_key, "GET", "/api/visits/a/b/history", true);
+	ck_assert_int_eq(d.route, API_ROUTE_VISITS);
+	ck_assert_int_eq(d.status, 400);
+	d = decide(&opt_key, "GET", "/api/visits/page/history/", true);
+	ck_assert_int_eq(d.status, 400);
+}
+END_TEST
+
+static struct api_decision
+days(const char *value)
+{
+	struct api_decision d = decide(&opt_key, "GET",
+	    "/api/visits/p/history", true);
+
+	api_decide_history_days(&d, value);
+	return d;
+}
+
+START_TEST(history_days_are_1_to_366)
+{
+	struct api_decision d;
+	static const char *const bad[] = {
+		"", "0", "367", "1000", "-1", "+5", " 5", "5 ", "5x", "0x10",
+		"99999999999999999999", "3.5",
+	};
+
+	ck_assert_uint_eq(days(NULL).days, 30);
+	ck_assert_uint_eq(days("1").days, 1);
+	ck_assert_uint_eq(days("366").days, 366);
+	ck_assert_uint_eq(days("007").days, 7);
+	ck_assert_int_eq(days("7").action, API_HISTORY);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d = days(bad[i]);
+		ck_assert_msg(d.action == API_ANSWER && d.status == 400,
+		    "days=%s accepted", bad[i]);
+		ck_assert_str_eq(d.message,
+		    "invalid days: use days=N with N from 1 to 366");
+	}
+	/* Only the history route looks at it. */
+	d = decide(&opt_key, "GET", "/api/visits/p", true);
+	api_decide_history_days(&d, "0");
+	ck_assert_int_eq(d.action, API_GET);
+}
+END_TEST
+
+START_TEST(history_json)
+{
+	const struct store_day list[] = {
+		{ 0, { 0, 0 } },
+		{ 20454, { 12, 3 } },	/* 2026-01-01 */
+	};
+	char *s;
+
+	s = api_json_history("p", list, 2);
+	ck_assert_str_eq(s, "{\"user\":\"p\",\"days\":["
+	    "{\"date\":\"1970-01-01\",\"visits\":0,\"unique\":0},"
+	    "{\"date\":\"2026-01-01\",\"visits\":12,\"unique\":3}]}");
+	free(s);
+	s = api_json_history("p", list, 0);
+	ck_assert_str_eq(s, "{\"user\":\"p\",\"days\":[]}");
+	free(s);
+}
+END_TEST
+
 /* /api/visits/{id}/stream: GET only, the key first, the same ids. */
 START_TEST(stream_route)
 {
@@ -314,10 +413,10 @@ START_TEST(every_route_is_named)
 {
 	static const char *const names[] = {
 		"not_found", "visits", "stream", "healthz", "readyz",
-		"metrics",
+		"metrics", "history",
 	};
 
-	ck_assert_int_eq(API_NROUTES, 6);
+	ck_assert_int_eq(API_NROUTES, 7);
 	for (int r = 0; r < API_NROUTES; r++)
 		ck_assert_str_eq(api_route_name((enum api_route)r), names[r]);
 	ck_assert_ptr_null(api_route_name((enum api_route)API_NROUTES));
@@ -452,6 +551,9 @@ Suite *suite_api(void)
 	tcase_add_test(tc, other_methods_are_405_with_allow);
 	tcase_add_test(tc, probes_route_by_listener_and_the_rest_is_404);
 	tcase_add_test(tc, every_route_is_named);
+	tcase_add_test(tc, history_route);
+	tcase_add_test(tc, history_days_are_1_to_366);
+	tcase_add_test(tc, history_json);
 	tcase_add_test(tc, stream_route);
 	tcase_add_test(tc, cors_star);
 	tcase_add_test(tc, cors_list_echoes_with_vary);

@@ -2,13 +2,19 @@
  * check_log: the one escaping rule every logged byte goes through
  * (log_escape), and whole lines in text and JSON with hostile messages and
  * request fields: stderr is redirected to a temporary file for those, and
- * the timestamp is cut off before comparing.
+ * the timestamp is cut off before comparing.  Then the request-line
+ * buffer: lines wait for a flush, a line of any other kind writes them out
+ * first (order kept), the flusher writes them within its interval, and
+ * exit(0) and fatalx's exit(1) in a forked child leave the last line in
+ * the file.
  */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -197,6 +203,136 @@ START_TEST(a_long_hostile_path_keeps_the_json_object_whole)
 }
 END_TEST
 
+/* What stderr's file holds now, without ending the capture. */
+static size_t
+captured_bytes(void)
+{
+	off_t end = lseek(STDERR_FILENO, 0, SEEK_END);
+
+	return end < 0 ? 0 : (size_t)end;
+}
+
+START_TEST(buffered_lines_keep_their_order_and_wait_for_a_flush)
+{
+	capture_start(LOG_FORMAT_JSON);
+	ck_assert_int_eq(log_buffer_start(60 * 1000), 0);
+	ck_assert_int_eq(log_buffer_start(60 * 1000), -1);
+	log_request("POST", "/api/visits/a", 200, 0.0004, "127.0.0.1:1");
+	log_request("GET", "/api/visits/b", 404, 12345.6789, "127.0.0.1:2");
+	/* A minute's interval: nothing written yet. */
+	ck_assert_uint_eq(captured_bytes(), 0);
+	log_warnx("after the requests");
+	log_request("GET", "/c", 200, 1, "::1");
+	log_flush();
+	log_request("GET", "/d", 200, 1, "::1");
+	log_buffer_stop();
+	ck_assert_str_eq(capture_end(),
+	    "\"level\":\"info\",\"msg\":\"request\",\"method\":\"POST\","
+	    "\"path\":\"/api/visits/a\",\"status\":200,\"ms\":0.000,"
+	    "\"client\":\"127.0.0.1:1\"}\n"
+	    "\"level\":\"info\",\"msg\":\"request\",\"method\":\"GET\","
+	    "\"path\":\"/api/visits/b\",\"status\":404,\"ms\":12345.679,"
+	    "\"client\":\"127.0.0.1:2\"}\n"
+	    "\"level\":\"warn\",\"msg\":\"after the requests\"}\n"
+	    "\"level\":\"info\",\"msg\":\"request\",\"method\":\"GET\","
+	    "\"path\":\"/c\",\"status\":200,\"ms\":1.000,\"client\":\"::1\"}\n"
+	    "\"level\":\"info\",\"msg\":\"request\",\"method\":\"GET\","
+	    "\"path\":\"/d\",\"status\":200,\"ms\":1.000,\"client\":\"::1\"}\n");
+}
+END_TEST
+
+START_TEST(the_flusher_writes_within_its_interval)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int i;
+
+	capture_start(LOG_FORMAT_JSON);
+	ck_assert_int_eq(log_buffer_start(20), 0);
+	log_request("GET", "/late", 200, 1, "::1");
+	for (i = 0; i < 500 && captured_bytes() == 0; i++)
+		nanosleep(&pause, NULL);
+	ck_assert_uint_gt(captured_bytes(), 0);
+	log_buffer_stop();
+	ck_assert_ptr_nonnull(strstr(capture_end(), "\"path\":\"/late\""));
+}
+END_TEST
+
+START_TEST(a_full_buffer_is_written_whole_lines_only)
+{
+	char path[200], *all;
+	size_t n, i, lines = 0;
+	int k;
+
+	capture_start(LOG_FORMAT_JSON);
+	ck_assert_int_eq(log_buffer_start(60 * 1000), 0);
+	memset(path, 'p', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	/* Some 300 bytes a line: past LOG_BUFFER_SIZE after about 220. */
+	for (k = 0; k < 250; k++)
+		log_request("GET", path, 200, k, "127.0.0.1:1");
+	n = captured_bytes();
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_le(n, LOG_BUFFER_SIZE);
+	ck_assert_ptr_nonnull(all = malloc(n));
+	ck_assert_int_eq(pread(STDERR_FILENO, all, n, 0), (ssize_t)n);
+	ck_assert_int_eq(all[n - 1], '\n');
+	log_buffer_stop();
+	n = captured_bytes();
+	ck_assert_ptr_nonnull(all = realloc(all, n));
+	ck_assert_int_eq(pread(STDERR_FILENO, all, n, 0), (ssize_t)n);
+	for (i = 0; i < n; i++)
+		lines += all[i] == '\n';
+	free(all);
+	capture_end();
+	ck_assert_uint_eq(lines, 250);
+}
+END_TEST
+
+/* A child that buffers a request line and then ends as how says. */
+static void
+exit_with_a_buffered_line(int how)
+{
+	int status;
+	pid_t pid;
+
+	capture_start(LOG_FORMAT_JSON);
+	if ((pid = fork()) == 0) {
+		if (log_buffer_start(60 * 1000) != 0)
+			_exit(3);
+		log_request("POST", "/last", 200, 1, "::1");
+		if (how == 1)
+			fatalx("the end");
+		exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), how);
+	if (how == 1)
+		ck_assert_str_eq(capture_end(),
+		    "\"level\":\"info\",\"msg\":\"request\",\"method\":\"POST\","
+		    "\"path\":\"/last\",\"status\":200,\"ms\":1.000,"
+		    "\"client\":\"::1\"}\n"
+		    "\"level\":\"error\",\"msg\":\"the end\"}\n");
+	else
+		ck_assert_str_eq(capture_end(),
+		    "\"level\":\"info\",\"msg\":\"request\",\"method\":\"POST\","
+		    "\"path\":\"/last\",\"status\":200,\"ms\":1.000,"
+		    "\"client\":\"::1\"}\n");
+}
+
+START_TEST(exit_writes_the_last_buffered_line)
+{
+	exit_with_a_buffered_line(0);
+}
+END_TEST
+
+START_TEST(fatal_writes_the_buffered_lines_before_its_own)
+{
+	exit_with_a_buffered_line(1);
+}
+END_TEST
+
 Suite *suite_log(void)
 {
 	Suite *s = suite_create("log");
@@ -213,6 +349,13 @@ Suite *suite_log(void)
 	tcase_add_test(tc, text_lines_escape_messages_and_request_fields);
 	tcase_add_test(tc, json_lines_stay_one_valid_object);
 	tcase_add_test(tc, a_long_hostile_path_keeps_the_json_object_whole);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("buffer");
+	tcase_add_test(tc, buffered_lines_keep_their_order_and_wait_for_a_flush);
+	tcase_add_test(tc, the_flusher_writes_within_its_interval);
+	tcase_add_test(tc, a_full_buffer_is_written_whole_lines_only);
+	tcase_add_test(tc, exit_writes_the_last_buffered_line);
+	tcase_add_test(tc, fatal_writes_the_buffered_lines_before_its_own);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,7 +6,9 @@
  * here: owner-only permissions whatever the umask, folders that exist are
  * left alone, counts survive close and reopen, a lock held by another
  * process turns into STORE_UNAVAILABLE (and reads still work), and paths
- * that cannot hold a database fail store_sqlite_new with a clear reason.
+ * that cannot hold a database fail store_sqlite_new with a clear reason,
+ * a database of the first schema keeps its counts through the migration,
+ * forget drops the visitor hashes, and set is ordered with increments.
  * kill -9 durability is an integration test (tests/integration/).
  */
 #include <check.h>
@@ -303,6 +305,182 @@ START_TEST(empty_path_is_refused)
 }
 END_TEST
 
+/* A database of the first schema, one table visits(id, count). */
+static void
+make_v1(const char *path)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "PRAGMA journal_mode=WAL;"
+	    "CREATE TABLE visits (id TEXT PRIMARY KEY NOT NULL,"
+	    " count INTEGER NOT NULL) WITHOUT ROWID;"
+	    "INSERT INTO visits VALUES('old', 41), ('older', 7);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int
+user_version(const char *path)
+{
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int v;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
+	    &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A database made by the first schema keeps its counts, unique 0. */
+START_TEST(first_schema_is_migrated_keeping_counts)
+{
+	struct store_visit a = visit_by(20000, 1);
+	struct store_counts c;
+	uint64_t count;
+	struct store *s;
+	struct tmp t;
+	char why[256];
+
+	ck_assert_int_eq(tmp_make(&t, why, sizeof(why)), 0);
+	make_v1(t.path);
+	s = must_open(t.path);
+	ck_assert_int_eq(get_sync(s, "old", &count), STORE_OK);
+	ck_assert_uint_eq(count, 41);
+	ck_assert_int_eq(visit_sync(s, "old", &a, &c), STORE_OK);
+	ck_assert_uint_eq(c.visits, 42);
+	ck_assert_uint_eq(c.unique, 1);
+	ck_assert_uint_eq(inc(s, "older"), 8);
+	store_free(s);
+	ck_assert_int_eq(user_version(t.path), 2);
+
+	/* Opening it again migrates nothing and keeps everything. */
+	s = must_open(t.path);
+	ck_assert_int_eq(visit_sync(s, "old", &a, &c), STORE_OK);
+	ck_assert_uint_eq(c.visits, 43);
+	ck_assert_uint_eq(c.unique, 1);
+	store_free(s);
+	tmp_remove(&t);
+}
+END_TEST
+
+START_TEST(newer_schema_is_refused)
+{
+	struct store *s;
+	sqlite3 *db;
+	struct tmp t;
+	char why[256];
+
+	ck_assert_int_eq(tmp_make(&t, why, sizeof(why)), 0);
+	s = must_open(t.path);
+	store_free(s);
+	ck_assert_int_eq(sqlite3_open(t.path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_refused(t.path, "schema version 99 is newer");
+	tmp_remove(&t);
+}
+END_TEST
+
+/* forget(today) drops the visitor hashes of the days before today. */
+START_TEST(forget_drops_yesterdays_visitors)
+{
+	struct store_visit y = visit_by(20000, 1), d = visit_by(20001, 1);
+	struct store_counts c;
+	struct store *s;
+	struct tmp t;
+	char why[256];
+
+	ck_assert_int_eq(tmp_make(&t, why, sizeof(why)), 0);
+	s = must_open(t.path);
+	ck_assert_int_eq(visit_sync(s, "f", &y, &c), STORE_OK);
+	ck_assert_int_eq(visit_sync(s, "f", &d, &c), STORE_OK);
+	ck_assert_uint_eq(c.unique, 2);
+	ck_assert_int_eq(store_forget(s, 20001), STORE_OK);
+	/* Today's hash is kept: a repeat. */
+	ck_assert_int_eq(visit_sync(s, "f", &d, &c), STORE_OK);
+	ck_assert_uint_eq(c.unique, 2);
+	/* Yesterday's is gone (a late visit of that day counts again). */
+	ck_assert_int_eq(visit_sync(s, "f", &y, &c), STORE_OK);
+	ck_assert_uint_eq(c.unique, 3);
+	store_free(s);
+	tmp_remove(&t);
+}
+END_TEST
+
+/*
+ * Set and delete are queued with the increments: those queued before a
+ * set are overwritten by it, those after it add to it.
+ */
+START_TEST(set_is_ordered_with_increments)
+{
+	static struct waiter before[50], after[50];
+	struct waiter ws;
+	struct store_counts put = { 1000, 10 };
+	uint64_t count;
+	struct store *s;
+	struct tmp t;
+	char why[256];
+
+	ck_assert_int_eq(tmp_make(&t, why, sizeof(why)), 0);
+	s = must_open(t.path);
+	for (int i = 0; i < 50; i++) {
+		waiter_init(&before[i]);
+		store_increment(s, "o", &no_visitor, waiter_done, &before[i]);
+	}
+	waiter_init(&ws);
+	store_set(s, "o", &put, waiter_done, &ws);
+	for (int i = 0; i < 50; i++) {
+		waiter_init(&after[i]);
+		store_increment(s, "o", &no_visitor, waiter_done, &after[i]);
+	}
+	waiter_wait(&ws);
+	ck_assert_int_eq(ws.res, STORE_OK);
+	ck_assert_uint_eq(ws.count, 1000);
+	ck_assert_uint_eq(ws.unique, 10);
+	for (int i = 0; i < 50; i++) {
+		waiter_wait(&before[i]);
+		waiter_wait(&after[i]);
+		ck_assert_uint_le(before[i].count, 50);
+		ck_assert_uint_gt(after[i].count, 1000);
+		waiter_destroy(&before[i]);
+		waiter_destroy(&after[i]);
+	}
+	waiter_destroy(&ws);
+	ck_assert_int_eq(get_sync(s, "o", &count), STORE_OK);
+	ck_assert_uint_eq(count, 1050);
+	store_free(s);
+	tmp_remove(&t);
+}
+END_TEST
+
+START_TEST(set_refuses_counts_sqlite_cannot_hold)
+{
+	struct store_counts big = { (uint64_t)INT64_MAX + 1, 0 };
+	struct waiter w;
+	struct store *s;
+	struct tmp t;
+	char why[256];
+
+	ck_assert_int_eq(tmp_make(&t, why, sizeof(why)), 0);
+	s = must_open(t.path);
+	waiter_init(&w);
+	store_set(s, "big", &big, waiter_done, &w);
+	waiter_wait(&w);
+	ck_assert_int_eq(w.res, STORE_ERROR);
+	waiter_destroy(&w);
+	store_free(s);
+	tmp_remove(&t);
+}
+END_TEST
+
 Suite	*suite_store_sqlite(void);
 
 Suite *suite_store_sqlite(void)
@@ -319,6 +497,11 @@ Suite *suite_store_sqlite(void)
 	tcase_add_test(tc, unwritable_path_is_refused_clearly);
 	tcase_add_test(tc, not_a_database_is_refused_clearly);
 	tcase_add_test(tc, empty_path_is_refused);
+	tcase_add_test(tc, first_schema_is_migrated_keeping_counts);
+	tcase_add_test(tc, newer_schema_is_refused);
+	tcase_add_test(tc, forget_drops_yesterdays_visitors);
+	tcase_add_test(tc, set_is_ordered_with_increments);
+	tcase_add_test(tc, set_refuses_counts_sqlite_cannot_hold);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -127,6 +127,32 @@ increment_sync(struct store *s, const char *id, uint64_t *count)
 	return waiter_result(&w, count);
 }
 
+/* An increment of a given visit; the counts after it in *c. */
+static inline enum store_result
+visit_sync(struct store *s, const char *id, const struct store_visit *v,
+    struct store_counts *c)
+{
+	struct waiter w;
+	enum store_result res;
+
+	waiter_init(&w);
+	store_increment(s, id, v, waiter_done, &w);
+	res = waiter_result(&w, &c->visits);
+	c->unique = w.unique;
+	return res;
+}
+
+/* A visit on day by a visitor whose hash is 32 bytes of seed. */
+static inline struct store_visit
+visit_by(uint32_t day, unsigned char seed)
+{
+	struct store_visit v = { .day = day, .has_visitor = true };
+
+	for (size_t i = 0; i < STORE_VISITOR_LEN; i++)
+		v.visitor[i] = (uint8_t)(seed + i);
+	return v;
+}
+
 static inline enum store_result
 get_sync(struct store *s, const char *id, uint64_t *count)
 {

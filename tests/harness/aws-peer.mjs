@@ -43,10 +43,14 @@ const { values: opt } = parseArgs({
     log: { type: 'boolean', default: false },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'latency-ms': { type: 'string', default: '0' },
   },
 });
 
 const REGION = opt.region;
+// Added before every verified DynamoDB answer, as a network and a real
+// DynamoDB would (make bench's "5 ms" rows); faults add to it.
+const LATENCY_MS = Number(opt['latency-ms']);
 const ACCOUNT = '123456789012';
 const CRED_LIFETIME_MS = Number(opt['cred-lifetime-s']) * 1000;
 const MAX_SKEW_MS = Number(opt['max-skew-s']) * 1000;
@@ -296,6 +300,7 @@ async function handleAws(req, res, url, body) {
   const fault = takeFault(op);
   if (fault) bump(c.faults, fault.kind);
   if (fault?.kind === 'latency') await sleep(fault.ms);
+  if (LATENCY_MS > 0 && service === 'dynamodb') await sleep(LATENCY_MS);
   if (fault?.kind === 'reset-before') {
     log(op, 'fault reset-before');
     return req.socket.resetAndDestroy();

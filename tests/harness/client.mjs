@@ -14,6 +14,7 @@ const FLAGS = {
   credLifetimeS: '--cred-lifetime-s', maxSkewS: '--max-skew-s', containerToken: '--container-token',
   table: '--table', keyAttribute: '--key-attribute', parameter: '--parameter', apiKey: '--api-key',
   role: '--role', region: '--region', port: '--port', tlsCert: '--tls-cert', tlsKey: '--tls-key',
+  latencyMs: '--latency-ms',
 };
 
 /**

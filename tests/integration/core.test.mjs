@@ -108,9 +108,9 @@ describe('visits API on one daemon', () => {
 
   test('POST creates the record at 1, then counts up, in the API Gateway JSON shape', async () => {
     const first = await call(d, 'POST', '/api/visits/alice', { key });
-    assert.deepEqual(assertJson(first, 200), { user: 'alice', visits: 1, unique: 0 });
+    assert.deepEqual(assertJson(first, 200), { user: 'alice', visits: 1, unique: 1 });
     const second = await call(d, 'POST', '/api/visits/alice', { key });
-    assert.deepEqual(assertJson(second, 200), { user: 'alice', visits: 2, unique: 0 });
+    assert.deepEqual(assertJson(second, 200), { user: 'alice', visits: 2, unique: 1 });
   });
 
   test('GET answers the current count and changes nothing', async () => {
@@ -120,7 +120,7 @@ describe('visits API on one daemon', () => {
     await call(d, 'POST', '/api/visits/gina', { key });
     for (let i = 0; i < 3; i++) {
       const res = await call(d, 'GET', '/api/visits/gina', { key });
-      assert.deepEqual(assertJson(res, 200), { user: 'gina', visits: 2, unique: 0 });
+      assert.deepEqual(assertJson(res, 200), { user: 'gina', visits: 2, unique: 1 });
     }
     const unseenAgain = await call(d, 'GET', '/api/visits/nobody-yet', { key });
     assert.deepEqual(assertJson(unseenAgain, 200), { user: 'nobody-yet', visits: 0, unique: 0 });
@@ -128,21 +128,21 @@ describe('visits API on one daemon', () => {
 
   test('ids are percent-decoded: %41 and A are the same id', async () => {
     const a = await call(d, 'POST', '/api/visits/%41pct', { key });
-    assert.deepEqual(assertJson(a, 200), { user: 'Apct', visits: 1, unique: 0 });
+    assert.deepEqual(assertJson(a, 200), { user: 'Apct', visits: 1, unique: 1 });
     const b = await call(d, 'POST', '/api/visits/Apct', { key });
-    assert.deepEqual(assertJson(b, 200), { user: 'Apct', visits: 2, unique: 0 });
+    assert.deepEqual(assertJson(b, 200), { user: 'Apct', visits: 2, unique: 1 });
     const c = await call(d, 'GET', '/api/visits/%41%70%63%74', { key });
-    assert.deepEqual(assertJson(c, 200), { user: 'Apct', visits: 2, unique: 0 });
+    assert.deepEqual(assertJson(c, 200), { user: 'Apct', visits: 2, unique: 1 });
     const tilde = await call(d, 'POST', '/api/visits/a%7Eb', { key });
-    assert.deepEqual(assertJson(tilde, 200), { user: 'a~b', visits: 1, unique: 0 });
+    assert.deepEqual(assertJson(tilde, 200), { user: 'a~b', visits: 1, unique: 1 });
   });
 
   test('every allowed character, and 128 characters, make a valid id', async () => {
     const res = await call(d, 'POST', '/api/visits/Az09._~-', { key });
-    assert.deepEqual(assertJson(res, 200), { user: 'Az09._~-', visits: 1, unique: 0 });
+    assert.deepEqual(assertJson(res, 200), { user: 'Az09._~-', visits: 1, unique: 1 });
     const id = 'x'.repeat(128);
     const long = await call(d, 'POST', `/api/visits/${id}`, { key });
-    assert.deepEqual(assertJson(long, 200), { user: id, visits: 1, unique: 0 });
+    assert.deepEqual(assertJson(long, 200), { user: id, visits: 1, unique: 1 });
   });
 
   test('bad ids are 400 with a JSON message, and are not counted', async () => {
@@ -183,7 +183,7 @@ describe('visits API on one daemon', () => {
       assert.equal(res.status, 200, `key ${k}`);
     }
     const res = await call(d, 'GET', '/api/visits/rotation', { key: KEYS[1] });
-    assert.deepEqual(assertJson(res, 200), { user: 'rotation', visits: 2, unique: 0 });
+    assert.deepEqual(assertJson(res, 200), { user: 'rotation', visits: 2, unique: 1 });
   });
 
   test('an allowed Origin gets Access-Control-Allow-Origin and Vary on every answer', async () => {
@@ -293,10 +293,10 @@ test('the GET-increments switch makes GET count, for classic frontends', async (
   t.after(() => d.stop());
   for (const want of [1, 2]) {
     const res = await call(d, 'GET', '/api/visits/classic', { key: d.key });
-    assert.deepEqual(assertJson(res, 200), { user: 'classic', visits: want, unique: 0 });
+    assert.deepEqual(assertJson(res, 200), { user: 'classic', visits: want, unique: 1 });
   }
   const res = await call(d, 'POST', '/api/visits/classic', { key: d.key });
-  assert.deepEqual(assertJson(res, 200), { user: 'classic', visits: 3, unique: 0 });
+  assert.deepEqual(assertJson(res, 200), { user: 'classic', visits: 3, unique: 1 });
 });
 
 test('with VISITSD_METRICS_LISTEN, /metrics is served only on that address', async (t) => {
@@ -318,7 +318,7 @@ test('VISITSD_AUTH=none serves without a key', async (t) => {
   const d = await startDaemon({ env: { VISITSD_AUTH: 'none', VISITSD_API_KEY: undefined } });
   t.after(() => d.stop());
   const res = await call(d, 'POST', '/api/visits/open');
-  assert.deepEqual(assertJson(res, 200), { user: 'open', visits: 1, unique: 0 });
+  assert.deepEqual(assertJson(res, 200), { user: 'open', visits: 1, unique: 1 });
 });
 
 test('SIGHUP reloads VISITSD_API_KEY_FILE without dropping requests', { timeout: 60000 }, async (t) => {
@@ -401,9 +401,9 @@ test('counts survive a restart', async () => {
   const second = await startDaemon({ env: { VISITSD_SQLITE_PATH: first.sqlitePath } });
   try {
     const res = await call(second, 'GET', '/api/visits/durable', { key: second.key });
-    assert.deepEqual(assertJson(res, 200), { user: 'durable', visits: 3, unique: 0 });
+    assert.deepEqual(assertJson(res, 200), { user: 'durable', visits: 3, unique: 1 });
     const more = await call(second, 'POST', '/api/visits/durable', { key: second.key });
-    assert.deepEqual(assertJson(more, 200), { user: 'durable', visits: 4, unique: 0 });
+    assert.deepEqual(assertJson(more, 200), { user: 'durable', visits: 4, unique: 1 });
   } finally {
     await second.stop();
   }
@@ -499,5 +499,5 @@ test('a store failure is 503 with Retry-After and CORS, never a made-up count', 
   await new Promise((resolve) => shell.on('close', resolve));
 
   const after0 = await call(d, 'POST', '/api/visits/locked', { key: d.key });
-  assert.deepEqual(assertJson(after0, 200), { user: 'locked', visits: 2, unique: 0 });
+  assert.deepEqual(assertJson(after0, 200), { user: 'locked', visits: 2, unique: 1 });
 });

@@ -192,7 +192,7 @@ test('origin guard: 403 without the secret or with a wrong one, 200 with it; /he
   }
   const right = await request(d, { method: 'POST', headers: { 'x-origin-verify': secret } });
   assert.equal(right.status, 200);
-  assert.deepEqual(JSON.parse(right.body), { user: 'rl', visits: 1, unique: 0 });
+  assert.deepEqual(JSON.parse(right.body), { user: 'rl', visits: 1, unique: 1 });
   assert.equal((await request(d, { method: 'POST', headers: { 'x-origin-verify': secret } })).status, 200);
   assert.equal((await request(d, { path: '/healthz' })).status, 200);
   // The secret is never logged.
