@@ -386,6 +386,22 @@ test('unique and a sparkline of the history: the count, then an inline SVG of th
   assert.deepEqual([...tab.errors, ...tag.errors], []);
 });
 
+test('history: N on the real daemon: the sparkline of the last days, today\'s visit in the last point', async (t) => {
+  const user = freshUser('hist');
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ user, history: '3', locale: 'en-US' }));
+  assert.deepEqual(await counter(tab.page), { text: '1', state: 'ok' });
+  const points = await tab.page.waitForSelector('#visits svg.visitsd-sparkline polyline')
+    .then((el) => el.getAttribute('points'));
+  const res = await fetch(`${daemon.url}/api/visits/${user}/history?days=3`, { headers: { 'x-api-key': daemon.key } });
+  const days = (await res.json()).days.map((d) => d.visits);
+  assert.equal(days.length, 3);
+  assert.equal(days[2], 1, `history ${JSON.stringify(days)}`);
+  assert.equal(points, sparkPoints(days));
+  assert.deepEqual(clientMessages(tab), []);
+  assert.deepEqual(tab.errors, []);
+});
+
 test('live: true follows the count over EventSource, the key in the query', async (t) => {
   const api = await startFakeApi(t);
   const tab = await openTab(t);
