@@ -110,13 +110,19 @@ check-valgrind: $(BUILD)/check_visitsd node-deps
 # starts its own daemons and peers, and some measure timeouts that a loaded
 # machine stretches.  A loop rather than --test-concurrency=1, which Node.js 18 (Debian
 # 12's) does not have.  INTEGRATION_TESTS=tests/integration/core.test.mjs
-# runs one file.
+# runs one file.  Every answer the tests get from a daemon is checked
+# against docs/openapi.yaml (tests/integration/lib/conformance.mjs); the
+# last line says how many of its documented answers the run exercised
+# (VISITSD_OPENAPI_COVERAGE=verbose lists the others).
 INTEGRATION_TESTS ?= $(sort $(wildcard tests/integration/*.test.mjs))
+OPENAPI_SEEN = $(abspath $(BUILD)/openapi-seen.ndjson)
 check-integration: $(BUILD)/visitsd node-deps
-	@failed=; for f in $(INTEGRATION_TESTS); do \
+	@rm -f $(OPENAPI_SEEN); failed=; for f in $(INTEGRATION_TESTS); do \
 	    echo "check-integration: $$f"; \
-	    VISITSD_BIN=$(abspath $(BUILD)/visitsd) node --test "$$f" || failed="$$failed $$f"; \
+	    VISITSD_OPENAPI_SEEN=$(OPENAPI_SEEN) VISITSD_BIN=$(abspath $(BUILD)/visitsd) \
+	        node --test "$$f" || failed="$$failed $$f"; \
 	done; \
+	node tests/integration/lib/openapi-coverage.mjs $(OPENAPI_SEEN); \
 	if [ -n "$$failed" ]; then echo "check-integration: FAILED:$$failed" >&2; exit 1; fi
 
 # No module circles at link level: no two objects of src/ use each other's

@@ -280,6 +280,171 @@ test('with visitsd stopped the page still renders, with the placeholder', async 
   assert.match(await tab.page.textContent('footer'), /the rest\s+of the page is unaffected/);
 });
 
+test('unique visitors from the real daemon: the page shows the answer\'s "unique"', async (t) => {
+  const user = freshUser('uniq');
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ user, unique: '1', locale: 'en-US' }));
+  const shown = await counter(tab.page);
+  const res = await fetch(`${daemon.url}/api/visits/${user}`, { headers: { 'x-api-key': daemon.key } });
+  const body = await res.json();
+  assert.equal(typeof body.unique, 'number', `no "unique" in ${JSON.stringify(body)}`);
+  assert.deepEqual(shown, { text: new Intl.NumberFormat('en-US').format(body.unique), state: 'ok' });
+  assert.equal(body.visits, 1);
+  assert.deepEqual(clientMessages(tab), []);
+  assert.deepEqual(tab.errors, []);
+});
+
+/*
+ * A stand-in for visitsd's issue-10 and issue-11 routes, with known
+ * answers: counts {"visits":1233+n,"unique":566+n}, a history whose day i
+ * has visits 2i and unique i, and a stream that sends whatever send()
+ * is given.  CORS as visitsd answers it.  Records every request.
+ */
+async function startFakeApi(t) {
+  const seen = [];
+  const streams = new Set();
+  let n = 0;
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    seen.push(`${req.method} ${url.pathname}${url.search}`);
+    const cors = { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Cache-Control': 'no-store' };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+        'Access-Control-Allow-Headers': 'content-type, x-api-key', 'Access-Control-Max-Age': '600' });
+      res.end();
+      return;
+    }
+    const m = url.pathname.match(/^\/api\/visits\/([^/]+)(?:\/(history|stream))?$/);
+    const json = (body) => {
+      res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (!m) {
+      res.writeHead(404, cors);
+      res.end();
+    } else if (m[2] === 'history') {
+      const days = Number(url.searchParams.get('days') || 30);
+      json({ user: m[1], days: Array.from({ length: days }, (_, i) => ({
+        date: new Date(Date.UTC(2026, 10, 1 + i)).toISOString().slice(0, 10), visits: 2 * i, unique: i })) });
+    } else if (m[2] === 'stream') {
+      res.writeHead(200, { ...cors, 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+      res.write(`retry: 1000\n\ndata: ${JSON.stringify({ user: m[1], visits: 1233 + n, unique: 566 + n })}\n\n`);
+      streams.add(res);
+      res.on('close', () => streams.delete(res));
+    } else {
+      if (req.method === 'POST') n++;
+      json({ user: m[1], visits: 1233 + n, unique: 566 + n });
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const s of streams) s.destroy();
+    server.closeAllConnections();
+    server.close();
+  });
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    streams,
+    send(body) { for (const s of streams) s.write(`data: ${JSON.stringify(body)}\n\n`); },
+  };
+}
+
+/** The sparkline's polyline points for values v, as visits.global.js draws them. */
+function sparkPoints(v) {
+  const max = Math.max(1, ...v);
+  return v.map((x, i) => `${i},${Math.round(100 - 100 * x / max) / 10}`).join(' ');
+}
+
+test('unique and a sparkline of the history: the count, then an inline SVG of the days', async (t) => {
+  const api = await startFakeApi(t);
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ endpoint: api.url, key: 'k', user: 'spark', locale: 'en-US', unique: '1', history: '7' }));
+  assert.deepEqual(await counter(tab.page), { text: '567', state: 'ok' });
+  const points = await tab.page.waitForSelector('#visits svg.visitsd-sparkline polyline')
+    .then((el) => el.getAttribute('points'));
+  assert.equal(points, sparkPoints([0, 1, 2, 3, 4, 5, 6]));
+  assert.equal(await tab.page.getAttribute('#visits svg', 'viewBox'), '0 0 6 10');
+  assert.equal(await tab.page.getAttribute('#visits svg', 'aria-label'), 'last 7 days');
+  assert.equal(await tab.page.textContent('#visits'), '567', 'the SVG adds no text');
+  assert.deepEqual(api.seen.filter((r) => !r.startsWith('OPTIONS')),
+    ['POST /api/visits/spark', 'GET /api/visits/spark/history?days=7']);
+  mkdirSync(dirname(SCREENSHOT), { recursive: true });
+  await tab.page.screenshot({ path: join(dirname(SCREENSHOT), 'sparkline.png'), fullPage: true });
+
+  // Without unique: the visits, and the visits' line (2i); the script-tag
+  // variant reads the same from data- attributes.
+  const tag = await openTab(t);
+  await tag.page.goto(`${origin}/example/script-tag.html?${new URLSearchParams({
+    endpoint: api.url, key: 'k', user: 'spark', locale: 'en-US', history: '30' })}`);
+  assert.deepEqual(await counter(tag.page), { text: '1,235', state: 'ok' });
+  const tagPoints = await tag.page.waitForSelector('#visits svg.visitsd-sparkline polyline')
+    .then((el) => el.getAttribute('points'));
+  assert.equal(tagPoints, sparkPoints(Array.from({ length: 30 }, (_, i) => 2 * i)));
+  assert.deepEqual(clientMessages(tab), []);
+  assert.deepEqual(clientMessages(tag), []);
+  assert.deepEqual([...tab.errors, ...tag.errors], []);
+});
+
+test('history: N on the real daemon: the sparkline of the last days, today\'s visit in the last point', async (t) => {
+  const user = freshUser('hist');
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ user, history: '3', locale: 'en-US' }));
+  assert.deepEqual(await counter(tab.page), { text: '1', state: 'ok' });
+  const points = await tab.page.waitForSelector('#visits svg.visitsd-sparkline polyline')
+    .then((el) => el.getAttribute('points'));
+  const res = await fetch(`${daemon.url}/api/visits/${user}/history?days=3`, { headers: { 'x-api-key': daemon.key } });
+  const days = (await res.json()).days.map((d) => d.visits);
+  assert.equal(days.length, 3);
+  assert.equal(days[2], 1, `history ${JSON.stringify(days)}`);
+  assert.equal(points, sparkPoints(days));
+  assert.deepEqual(clientMessages(tab), []);
+  assert.deepEqual(tab.errors, []);
+});
+
+test('live: true follows the count over EventSource, the key in the query', async (t) => {
+  const api = await startFakeApi(t);
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ endpoint: api.url, key: 'k e y', user: 'live', locale: 'en-US', live: '1' }));
+  assert.deepEqual(await counter(tab.page), { text: '1,234', state: 'ok' });
+  const deadline = Date.now() + 5000;
+  while (api.streams.size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(api.streams.size, 1, `no stream opened: ${JSON.stringify(api.seen)}`);
+  assert.ok(api.seen.includes('GET /api/visits/live/stream?key=k%20e%20y'), JSON.stringify(api.seen));
+  for (const visits of [1240, 1250, 1300]) {
+    api.send({ user: 'live', visits, unique: 600 });
+    await tab.page.waitForFunction((want) => document.querySelector('#visits').textContent === want,
+      new Intl.NumberFormat('en-US').format(visits), { timeout: 5000 });
+  }
+  api.send({ user: 'live', visits: 'not a count' });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await tab.page.textContent('#visits'), '1,300', 'a bad event leaves the count');
+  await tab.page.screenshot({ path: join(dirname(SCREENSHOT), 'live.png'), fullPage: true });
+  assert.deepEqual(tab.errors, []);
+});
+
+test('live: true on the real daemon: three increments from another client show up in the page', async (t) => {
+  const user = freshUser('live');
+  const tab = await openTab(t);
+  await tab.page.goto(exampleUrl({ user, live: '1', locale: 'en-US' }));
+  assert.deepEqual(await counter(tab.page), { text: '1', state: 'ok' });
+  // The stream's first event is the count the page already shows; wait
+  // until it is open, then count three visits elsewhere.
+  const opened = Date.now() + 10000;
+  while (!tab.api.some((r) => r.method === 'GET' && r.status === 200) && Date.now() < opened) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(tab.api.some((r) => r.method === 'GET' && r.status === 200), `no stream: ${JSON.stringify(tab.api)}`);
+  for (const want of ['2', '3', '4']) {
+    await seed(user, 1);
+    await tab.page.waitForFunction((w) => document.querySelector('#visits').textContent === w, want, { timeout: 10000 });
+  }
+  assert.equal(await serverCount(user), 4);
+  await tab.page.screenshot({ path: join(dirname(SCREENSHOT), 'live-daemon.png'), fullPage: true });
+  assert.deepEqual(clientMessages(tab), []);
+  assert.deepEqual(tab.errors, []);
+});
+
 // A stuck upstream, in two ways: the connection is accepted but nothing is
 // ever answered; or the preflight and the answer's headers arrive but the
 // body stalls.  Nothing real hangs on demand, so these are plain sockets.

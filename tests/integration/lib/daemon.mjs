@@ -18,6 +18,10 @@
 // the limiter; ratelimit.test.mjs turns it on.
 // To restart on the same data pass { VISITSD_SQLITE_PATH: d.sqlitePath }.
 //
+// Every answer the test process then gets from the daemon's listener is
+// checked against docs/openapi.yaml (conformance.mjs): a non-conforming
+// one fails the test file.
+//
 // runDaemon() runs the binary to completion (for -n, --help, refusals) and
 // returns { code, signal, stdout, stderr }.  Temporary folders are removed
 // when the test process exits.
@@ -25,6 +29,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { unwatchDaemon, watchDaemon } from './conformance.mjs';
 
 export const TEST_KEY = 'integration-test-key-0123456789';
 
@@ -157,6 +163,8 @@ export function startDaemon({ env = {}, args = [], timeoutMs = 15000 } = {}) {
       }
       handle.address = m[1];
       handle.url = `http://${m[1]}`;
+      watchDaemon(m[1]);
+      exited.then(() => unwatchDaemon(m[1]));
       resolve(handle);
     };
     const timer = setTimeout(() => finish(new Error(
