@@ -104,11 +104,11 @@ count() {	# METHOD URL
 expect() {	# WANT GOT WHAT
 	[ "$2" = "$1" ] || fail "$3: got '$2', want '$1'"
 }
-expect '{"user":"compose","visits":1}' "$(count POST "$sqlite")" "first POST on SQLite"
-expect '{"user":"compose","visits":2}' "$(count POST "$sqlite")" "second POST on SQLite"
-expect '{"user":"compose","visits":1}' "$(count POST "$dynamodb")" "first POST on DynamoDB"
-expect '{"user":"compose","visits":2}' "$(count POST "$dynamodb")" "second POST on DynamoDB"
-expect '{"user":"compose","visits":2}' "$(count GET "$dynamodb")" "GET on DynamoDB"
+expect '{"user":"compose","visits":1,"unique":1}' "$(count POST "$sqlite")" "first POST on SQLite"
+expect '{"user":"compose","visits":2,"unique":1}' "$(count POST "$sqlite")" "second POST on SQLite"
+expect '{"user":"compose","visits":1,"unique":1}' "$(count POST "$dynamodb")" "first POST on DynamoDB"
+expect '{"user":"compose","visits":2,"unique":1}' "$(count POST "$dynamodb")" "second POST on DynamoDB"
+expect '{"user":"compose","visits":2,"unique":1}' "$(count GET "$dynamodb")" "GET on DynamoDB"
 expect 403 "$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$sqlite/api/visits/compose")" \
     "POST without key"
 curl -fsS "$dynamodb/metrics" | grep -q '^visitsd_build_info{.*store="dynamodb"' ||
@@ -126,6 +126,6 @@ log "page $page serves the counters and web/visits.js"
 
 dc restart visitsd >/dev/null 2>&1 || fail "compose restart visitsd"
 ready "$sqlite" "visitsd (SQLite) after restart"
-expect '{"user":"compose","visits":2}' "$(count GET "$sqlite")" "GET after restart (volume)"
+expect '{"user":"compose","visits":2,"unique":1}' "$(count GET "$sqlite")" "GET after restart (volume)"
 log "the SQLite count survives a restart (named volume)"
 log "ok"

@@ -64,10 +64,10 @@ curl -fsS -o /dev/null "$base/readyz" || fail "/readyz never 200 on DynamoDB"
 
 for want in 1 2; do
 	got=$(curl -sS -A 'Mozilla/5.0 (X11; Linux x86_64) visitsd-test' -X POST -H "x-api-key: $key" "$base/api/visits/home")
-	[ "$got" = "{\"user\":\"home\",\"visits\":$want}" ] || fail "POST $want: $got"
+	[ "$got" = "{\"user\":\"home\",\"visits\":$want,\"unique\":1}" ] || fail "POST $want: $got"
 done
 got=$(curl -sS -H "x-api-key: $key" "$base/api/visits/home")
-[ "$got" = '{"user":"home","visits":2}' ] || fail "GET: $got"
+[ "$got" = '{"user":"home","visits":2,"unique":1}' ] || fail "GET: $got"
 got=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'x-api-key: wrong' "$base/api/visits/home")
 [ "$got" = 403 ] || fail "wrong key: $got"
 counters=$(curl -fsS "$endpoint/__harness/counters")

@@ -146,11 +146,11 @@ expect() {	# WANT GOT WHAT
 	[ "$2" = "$1" ] || fail "$3: got '$2', want '$1'"
 }
 
-expect '200 {"user":"home","visits":1}' \
+expect '200 {"user":"home","visits":1,"unique":1}' \
     "$(req POST /api/visits/home -H "x-api-key: $key")" "first POST"
-expect '200 {"user":"home","visits":2}' \
+expect '200 {"user":"home","visits":2,"unique":1}' \
     "$(req POST /api/visits/home -H "x-api-key: $key")" "second POST"
-expect '200 {"user":"home","visits":2}' \
+expect '200 {"user":"home","visits":2,"unique":1}' \
     "$(req GET /api/visits/home -H "x-api-key: $key")" "GET"
 expect '403 {"message":"Forbidden"}' \
     "$(req POST /api/visits/home)" "POST without key"
@@ -176,7 +176,7 @@ expect false "$($docker inspect -f '{{.State.OOMKilled}}' "$name")" "OOM kill"
 log "docker stop: exit 0"
 
 start_container
-expect '200 {"user":"home","visits":2}' \
+expect '200 {"user":"home","visits":2,"unique":1}' \
     "$(req GET /api/visits/home -H "x-api-key: $key")" "GET after restart"
 $docker stop -t 20 "$name" >/dev/null
 # The same image on DynamoDB and SSM, as on Fargate: the AWS peer of

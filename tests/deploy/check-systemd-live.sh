@@ -93,7 +93,7 @@ cx sh -c "install -d /etc/visitsd && umask 077 &&
 cx systemctl start visitsd || fail "systemctl start"
 [ "$(prop ActiveState)" = active ] || fail "not active after start"
 got=$(curl -sS -A 'Mozilla/5.0 (X11; Linux x86_64) visitsd-test' -X POST -H 'x-api-key: k1' "$base/api/visits/home")
-[ "$got" = '{"user":"home","visits":1}' ] || fail "POST under systemd: $got"
+[ "$got" = '{"user":"home","visits":1,"unique":1}' ] || fail "POST under systemd: $got"
 log "Type=notify start, POST answered at once"
 
 uid=$(cx stat -c %u /var/lib/private/visitsd/visits.db)
@@ -140,7 +140,7 @@ for _ in $(seq 1 100); do
 done
 [ "$(prop NRestarts)" = 1 ] || fail "not restarted after SIGKILL"
 got=$(curl -sS -H 'x-api-key: k2' "$base/api/visits/home")
-[ "$got" = '{"user":"home","visits":1}' ] || fail "count after restart: $got"
+[ "$got" = '{"user":"home","visits":1,"unique":1}' ] || fail "count after restart: $got"
 log "restarted after a crash, count kept"
 
 cx systemctl stop visitsd

@@ -5,7 +5,7 @@
 #  1. git clone the repository (a git bundle of the checkout's HEAD) into
 #     /root/src/visitsd, where there is no ../shared beside it;
 #  2. `make run` in the background; a POST /api/visits/fresh with the
-#     development key (var/dev-api-key) must answer {"user":"fresh","visits":1};
+#     development key (var/dev-api-key) must answer {"user":"fresh","visits":1,"unique":1};
 #     SIGTERM stops the daemon cleanly;
 #  3. `make check` must exit 0.
 #
@@ -55,7 +55,7 @@ phase "make run (packages, build, start)"
 
 key=$(cat var/dev-api-key)
 answer=$(curl -sS -A 'Mozilla/5.0 (X11; Linux x86_64) visitsd-test' -X POST -H "x-api-key: $key" "http://$addr/api/visits/fresh")
-[ "$answer" = '{"user":"fresh","visits":1}' ] ||
+[ "$answer" = '{"user":"fresh","visits":1,"unique":1}' ] ||
     { tail -30 "$logs/make-run.log" >&2; fail "POST answered '$answer'"; }
 say "make run on $addr: POST /api/visits/fresh answered $answer"
 # SIGTERM to the group, as Ctrl-C's SIGINT would: make itself exits
