@@ -271,6 +271,7 @@ http_new_admin(const struct config *cfg, struct store *store,
 	h->keys = keys;
 	h->auth_none = cfg->auth != NULL && strcmp(cfg->auth, "none") == 0;
 	h->count_bots = cfg->count_bots;
+	h->log_client = cfg->log_client_address;
 	bot_init();		/* the crawler tables, not on a request */
 	h->max_body = cfg->max_body > 0 ? (size_t)cfg->max_body : 0;
 	snprintf(h->cors_max_age, sizeof(h->cors_max_age), "%d",

@@ -511,7 +511,8 @@ http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	stream_close(r->stream);	/* reserved, never answered */
 	r->stream = NULL;
 	secs = elapsed(&r->start);
-	log_request(r->method, r->path, r->status, secs * 1e3, r->client);
+	log_request(r->method, r->path, r->status, secs * 1e3,
+	    h->log_client ? r->client : NULL);
 	if (r->status != 0)
 		http_metrics_count(&h->m, r->d.route, r->status, secs);
 	http_inflight_leave(r);

@@ -60,6 +60,7 @@ struct http {
 	struct public_ids	*public_ids;	/* VISITSD_PUBLIC_IDS */
 	bool			 auth_none;
 	bool			 count_bots;	/* crawlers' increments count */
+	bool			 log_client;	/* request lines name the client */
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */
 	struct listener	 main;
