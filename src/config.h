@@ -78,6 +78,7 @@ struct config {
 	/* [log] */
 	char	*log_level;		/* VISITSD_LOG_LEVEL */
 	char	*log_format;		/* VISITSD_LOG_FORMAT auto|text|json */
+	bool	 log_client_address;	/* VISITSD_LOG_CLIENT_ADDRESS */
 	/* [store] */
 	char	*store;			/* VISITSD_STORE "sqlite" | "dynamodb" */
 	char	*sqlite_path;		/* VISITSD_SQLITE_PATH */

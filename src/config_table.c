@@ -201,6 +201,12 @@ const struct setting config_table_settings[] = {
 	ENUM("log", log_format, "auto", format_choices,
 	    "Log line format: text, json, or auto (text on a terminal, "
 	    "JSON otherwise)."),
+	{ "log_client_address", "log", T_BOOL, F(log_client_address), "false",
+	    0, 0, NULL, NULL, NULL,
+	    "Write the client's address into each request line. Off: no "
+	    "line holds a visitor's address, as nothing in the store does; "
+	    "turn it on to trace abuse, and mind how long the logs are "
+	    "kept." },
 	ENUM("store", store, "sqlite", store_choices,
 	    "Where counts are kept: the embedded SQLite file or DynamoDB."),
 	STR("store", sqlite_path, "var/visits.db", NULL,

@@ -39,7 +39,7 @@ struct setting {
 extern const struct setting	config_table_settings[];
 extern const char *const	config_table_sections[];
 
-#define NSETTINGS	53
+#define NSETTINGS	54
 #define NSECTIONS	9
 
 /* "max_body" -> "VISITSD_MAX_BODY"; "max_body" -> "max-body". */

@@ -28,14 +28,14 @@
  * (max_connections plus http_conn.c's reserve for the probes); the
  * sweeper thread, every SWEEP_MS, cuts the connections whose request is
  * past header_timeout (http_conn.c) and answers 503 the requests that have
- * waited store_timeout on the store (http_request.c).
+ * waited store_timeout on the store (http_inflight.c).
  *
  * Shutdown stops the accept threads and hands MHD the backlog the
  * kernel had already completed (http_listen_close; MHD_quiesce_daemon,
  * which did this before, is the defect above), shuts the store down (it
  * refuses new work and fails the increments it has not sent, so their
  * clients get a 503 now and nothing is sent for them later), lets
- * http_request.c wait for the in-flight requests (suspended ones
+ * http_inflight.c wait for the in-flight requests (suspended ones
  * included) up to a timeout and resume whatever is still suspended (they
  * answer 503, and the drain waits for those answers to leave), then stops
  * the daemons: MHD refuses to stop with suspended connections.
@@ -66,6 +66,7 @@
 #include "http.h"
 #include "http_admin.h"
 #include "http_conn.h"
+#include "http_inflight.h"
 #include "http_listen.h"
 #include "http_request.h"
 #include "http_stream.h"
@@ -156,7 +157,7 @@ sweeper_main(void *arg)
 		pthread_mutex_unlock(&h->sweep_mu);
 		now = util_now_ms();
 		http_conn_sweep(h->conns, now);
-		http_request_expire(h, now);
+		http_inflight_expire(h, now);
 		pthread_mutex_lock(&h->sweep_mu);
 	}
 	pthread_mutex_unlock(&h->sweep_mu);
@@ -270,6 +271,7 @@ http_new_admin(const struct config *cfg, struct store *store,
 	h->keys = keys;
 	h->auth_none = cfg->auth != NULL && strcmp(cfg->auth, "none") == 0;
 	h->count_bots = cfg->count_bots;
+	h->log_client = cfg->log_client_address;
 	bot_init();		/* the crawler tables, not on a request */
 	h->max_body = cfg->max_body > 0 ? (size_t)cfg->max_body : 0;
 	snprintf(h->cors_max_age, sizeof(h->cors_max_age), "%d",
@@ -407,7 +409,7 @@ http_shutdown(struct http *h, int timeout_s)
 	/* Streams end now: the drain below must not wait on them. */
 	stream_hub_shutdown(h->streams);
 
-	h->abandoned = http_request_drain(h, timeout_s);
+	h->abandoned = http_inflight_drain(h, timeout_s);
 	settle(h);
 
 	if (h->main.daemon != NULL)

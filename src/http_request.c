@@ -18,22 +18,23 @@
  * because an abandoned request may complete before its store callback.
  *
  * A request does not wait on the store for ever: past store_timeout the
- * sweeper (http_request_expire) resumes it without a result and it
+ * sweeper (http_inflight_expire) resumes it without a result and it
  * answers 503 with Retry-After, as do the requests still waiting when a
  * shutdown's drain ends.  Either way the store callback that comes later
  * finds the request answered and only drops its reference; an increment
  * answered so has an outcome the client cannot know (counted in
  * visitsd_http_store_gave_up_total).
  *
- * The in-flight set lives here too, because shutdown must wait for it and
- * then resume what is still suspended (http_request_drain).
+ * Every answer is queued by http_respond.c (the headers every answer
+ * has); the request's state (struct req) is in http_req.h.
  *
- * Not here: listeners and their lifecycle (http.c), what to answer
- * (api.c), keys (apikey.c), the metrics registry (metrics.c).
+ * Not here: the in-flight set, the reference count's last drop, expiry
+ * and the shutdown drain (http_inflight.c), the answers' common headers
+ * (http_respond.c), listeners and their lifecycle (http.c), what to
+ * answer (api.c), keys (apikey.c), the metrics registry (metrics.c).
  */
 #include <sys/socket.h>
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -54,8 +55,11 @@
 #include "http_badge.h"
 #include "http_conn.h"
 #include "http_guard.h"
+#include "http_inflight.h"
 #include "http_metrics.h"
+#include "http_req.h"
 #include "http_request.h"
+#include "http_respond.h"
 #include "http_stream.h"
 #include "log.h"
 #include "metrics.h"
@@ -64,60 +68,11 @@
 #include "stream.h"
 #include "util.h"
 
-#define LOG_PATH_MAX	256
 #define DISCARD_MAX	(64 * 1024)	/* body past max_body read, dropped */
-#define CT_JSON		"application/json"
 #define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
-#define CT_EVENTS	"text/event-stream"
-#define ANSWER_WAIT_MS	2000	/* drain: for the resumed 503s to go out */
 
 static char body_ok[] = "{\"status\":\"ok\"}";
 static char body_ready[] = "{\"status\":\"ready\"}";
-
-/* Why a request was answered without its store result. */
-enum gave_up {
-	GAVE_UP_NONE = 0,
-	GAVE_UP_TIMEOUT,	/* store_timeout passed */
-	GAVE_UP_SHUTDOWN,	/* the shutdown drain ended */
-};
-
-struct req {
-	struct listener	*l;
-	struct MHD_Connection	*conn;		/* NULL after completion */
-	struct req		*prev, *next;	/* h->reqs, under h->mu */
-
-	pthread_mutex_t		 mu;		/* guards the fields below */
-	int			 refs;
-	bool			 done;		/* store callback ran */
-	bool			 suspended;
-	enum gave_up		 gave_up;	/* set when resumed without result */
-	enum store_result	 res;
-	struct store_counts	 counts;
-	enum store_op		 op;
-	uint64_t		 store_ms;	/* when the operation started */
-	struct store_day	*days;		/* history: owned, ndays */
-	size_t			 ndays;
-
-	/* Owned by the handler thread of the moment. */
-	struct api_decision	 d;
-	struct client_addr	 client_addr;	/* the client (guard.h) */
-	struct guard_result	 admit;		/* origin guard, rate limit */
-	bool			 started;	/* store operation issued */
-	/* The series of each result of the operation, for its callback:
-	   the request may outlive the server but not the metrics. */
-	struct metrics_counter	*results[STORE_NRESULTS];
-	size_t			 body;
-	struct http_admin_body	*admin;		/* PUT, import: the body */
-	struct store_counts	 put;		/* PUT: the counts to set */
-	bool			 too_large;
-	int			 status;	/* queued, 0 if none */
-	struct stream		*stream;	/* reserved, not answered yet */
-	bool			 close;		/* answer with Connection: close */
-	struct timespec		 start;
-	char			 method[16];
-	char			 path[LOG_PATH_MAX];
-	char			 client[HTTP_ADDR_MAX];
-};
 
 static double
 elapsed(const struct timespec *since)
@@ -129,33 +84,10 @@ elapsed(const struct timespec *since)
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e9;
 }
 
-static void
-req_free(struct req *r)
-{
-	http_admin_body_free(r->admin);
-	free(r->days);
-	pthread_mutex_destroy(&r->mu);
-	free(r);
-}
-
-/* Drop one reference; the last one frees r. */
-static void
-req_unref(struct req *r)
-{
-	bool last;
-
-	pthread_mutex_lock(&r->mu);
-	last = --r->refs == 0;
-	pthread_mutex_unlock(&r->mu);
-	if (last)
-		req_free(r);
-}
-
 static struct req *
 req_new(struct listener *l, struct MHD_Connection *conn, const char *method,
     const char *url)
 {
-	struct http *h = l->h;
 	const union MHD_ConnectionInfo *ci;
 	struct req *r = xcalloc(1, sizeof(*r));
 
@@ -174,151 +106,8 @@ req_new(struct listener *l, struct MHD_Connection *conn, const char *method,
 		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
 		    r->client, sizeof(r->client));
 
-	pthread_mutex_lock(&h->mu);
-	r->next = h->reqs;
-	if (h->reqs != NULL)
-		h->reqs->prev = r;
-	h->reqs = r;
-	h->inflight++;
-	pthread_mutex_unlock(&h->mu);
-	metrics_counter_add(h->m.inflight, 1);
+	http_inflight_join(r);
 	return r;
-}
-
-/*
- * Queue an answer.  body (len bytes) is stolen when mode is
- * MHD_RESPMEM_MUST_FREE; ctype names it (NULL when there is no body).
- */
-static enum MHD_Result respond_with(struct req *, int, const char *,
-    struct MHD_Response *);
-
-static enum MHD_Result
-respond(struct req *r, int status, const char *ctype, char *body, size_t len,
-    enum MHD_ResponseMemoryMode mode)
-{
-	struct MHD_Response *resp;
-
-	http_conn_received(r->conn);
-	resp = MHD_create_response_from_buffer(len, body, mode);
-	if (resp == NULL) {
-		if (mode == MHD_RESPMEM_MUST_FREE)
-			free(body);
-		return MHD_NO;
-	}
-	return respond_with(r, status, ctype, resp);
-}
-
-/* Queue resp (a new one, destroyed here) with the common headers. */
-static enum MHD_Result
-respond_with(struct req *r, int status, const char *ctype,
-    struct MHD_Response *resp)
-{
-	struct http *h = r->l->h;
-	const char *origin, *acao;
-	enum MHD_Result ret;
-	bool vary;
-
-	if (ctype != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    ctype);
-	origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_ORIGIN);
-	acao = api_cors_allow_origin(h->cors, origin, &vary);
-	http_badge_cors(&r->d, &acao, &vary);
-	if (acao != NULL)
-		MHD_add_response_header(resp,
-		    MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, acao);
-	if (vary)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
-	if (r->d.preflight) {
-		MHD_add_response_header(resp, "Access-Control-Allow-Methods",
-		    r->d.allow != NULL ? r->d.allow :
-		    api_cors_methods(&r->l->opt));
-		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-		    api_cors_headers(&r->l->opt));
-		MHD_add_response_header(resp, "Access-Control-Max-Age",
-		    h->cors_max_age);
-	}
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->d.allow != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-		    r->d.allow);
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-		    "Bearer");
-	if (r->admit.limited)
-		http_guard_headers(resp, h->guard, &r->admit, acao != NULL);
-	if (!http_badge_headers(resp, &r->d))
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-		    ctype != NULL && strcmp(ctype, CT_EVENTS) == 0 ?
-		    "no-cache" : "no-store");
-	if (r->close || atomic_load(&h->stopping))
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
-		    "close");
-	ret = MHD_queue_response(r->conn, (unsigned int)status, resp);
-	MHD_destroy_response(resp);
-	if (ret == MHD_YES)
-		r->status = status;
-	return ret;
-}
-
-static enum MHD_Result
-respond_json(struct req *r, int status, char *json)
-{
-	return respond(r, status, CT_JSON, json, strlen(json),
-	    MHD_RESPMEM_MUST_FREE);
-}
-
-/*
- * The badge, shields and CountAPI routes' own body for the store's count
- * (ok) or for an error status and message; MHD_NO with *mine false on
- * any other route.
- */
-static enum MHD_Result
-respond_badge(struct req *r, bool ok, uint64_t count, int status,
-    const char *message, bool *mine)
-{
-	const char *ctype;
-	char *body;
-
-	*mine = (body = http_badge_body(&r->d, ok, count, &status, message,
-	    &ctype)) != NULL;
-	if (!*mine)
-		return MHD_NO;
-	return respond(r, status, ctype, body, strlen(body),
-	    MHD_RESPMEM_MUST_FREE);
-}
-
-static enum MHD_Result
-respond_message(struct req *r, int status, const char *message)
-{
-	enum MHD_Result ret;
-	bool mine;
-
-	ret = respond_badge(r, false, 0, status, message, &mine);
-	if (mine)
-		return ret;
-	if (message == NULL)
-		return respond(r, status, NULL, NULL, 0,
-		    MHD_RESPMEM_PERSISTENT);
-	return respond_json(r, status, api_json_message(message));
-}
-
-/* The live-count stream's answer, its first event counts (http_stream.c). */
-static enum MHD_Result
-respond_stream(struct req *r, const struct store_counts *counts)
-{
-	struct MHD_Response *resp;
-	struct stream *s = r->stream;
-
-	r->stream = NULL;		/* the answer's from now on */
-	r->close = true;		/* the connection ends with the stream */
-	http_conn_received(r->conn);
-	if ((resp = http_stream_response(r->conn, s, counts)) == NULL)
-		return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "The server is shutting down; retry later.");
-	return respond_with(r, MHD_HTTP_OK, CT_EVENTS, resp);
 }
 
 /*
@@ -350,7 +139,7 @@ finish(struct req *r)
 	if (!done) {
 		metrics_counter_add(h->m.gave_up[r->op]
 		    [why == GAVE_UP_TIMEOUT ? 0 : 1], 1);
-		return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return http_respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    why == GAVE_UP_TIMEOUT ?
 		    "The counter store did not answer in time; retry later." :
 		    "The server is shutting down; retry later.");
@@ -359,34 +148,34 @@ finish(struct req *r)
 		char *json;
 
 		status = http_admin_import_answer(r->admin, res, &json);
-		return respond_json(r, status, json);
+		return http_respond_json(r, status, json);
 	}
 	status = api_store_status(res, &message);
 	if ((r->d.action == API_ADMIN_SET || r->d.action == API_ADMIN_DELETE) &&
 	    status == 200)		/* the streams may go down, too */
 		stream_hub_reset(h->streams, r->d.id, &counts);
 	if (r->d.action == API_ADMIN_DELETE && status == 200)
-		return respond_message(r, MHD_HTTP_NO_CONTENT, NULL);
+		return http_respond_message(r, MHD_HTTP_NO_CONTENT, NULL);
 	if (r->d.action == API_READYZ) {
 		if (status != 200)
-			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			return http_respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "The counter store is not ready.");
-		return respond(r, MHD_HTTP_OK, CT_JSON, body_ready,
+		return http_respond(r, MHD_HTTP_OK, CT_JSON, body_ready,
 		    strlen(body_ready), MHD_RESPMEM_PERSISTENT);
 	}
 	if (status != 200)
-		return respond_message(r, status, message);
+		return http_respond_message(r, status, message);
 	if (r->d.action == API_INCREMENT)	/* live counts (stream.c) */
 		stream_hub_publish(h->streams, r->d.id, &counts);
 	if (r->d.action == API_STREAM)
-		return respond_stream(r, &counts);
+		return http_respond_stream(r, &counts);
 	if (r->d.action == API_HISTORY)
-		return respond_json(r, MHD_HTTP_OK, api_json_history(r->d.id,
+		return http_respond_json(r, MHD_HTTP_OK, api_json_history(r->d.id,
 		    r->days, r->ndays));
-	ret = respond_badge(r, true, counts.visits, status, NULL, &mine);
+	ret = http_respond_badge(r, true, counts.visits, status, NULL, &mine);
 	if (mine)
 		return ret;
-	return respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, &counts));
+	return http_respond_json(r, MHD_HTTP_OK, api_json_visits(r->d.id, &counts));
 }
 
 static void
@@ -408,7 +197,7 @@ store_done(void *arg, enum store_result res, const struct store_counts *counts)
 	last = --r->refs == 0;
 	pthread_mutex_unlock(&r->mu);
 	if (last)
-		req_free(r);
+		http_inflight_free(r);
 }
 
 /* History's completion: keep a copy of the days, then as store_done. */
@@ -507,17 +296,17 @@ act(struct req *r)
 
 	switch (r->d.action) {
 	case API_ANSWER:
-		return respond_message(r, r->d.status, r->d.message);
+		return http_respond_message(r, r->d.status, r->d.message);
 	case API_HEALTHZ:
-		return respond(r, MHD_HTTP_OK, CT_JSON, body_ok,
+		return http_respond(r, MHD_HTTP_OK, CT_JSON, body_ok,
 		    strlen(body_ok), MHD_RESPMEM_PERSISTENT);
 	case API_METRICS:
 		text = metrics_render();
-		return respond(r, MHD_HTTP_OK, CT_METRICS, text, strlen(text),
+		return http_respond(r, MHD_HTTP_OK, CT_METRICS, text, strlen(text),
 		    MHD_RESPMEM_MUST_FREE);
 	case API_READYZ:
 		if (!h->auth_none && !apikey_ring_loaded(h->keys))
-			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			return http_respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "No API key is loaded.");
 		return start_store(r, STORE_OP_CHECK);
 	case API_INCREMENT:
@@ -526,7 +315,7 @@ act(struct req *r)
 		return start_store(r, STORE_OP_GET);
 	case API_ADMIN_SET:
 		if (http_admin_put_counts(r->admin, &r->put, &message) == -1)
-			return respond_message(r, MHD_HTTP_BAD_REQUEST, message);
+			return http_respond_message(r, MHD_HTTP_BAD_REQUEST, message);
 		return start_store(r, STORE_OP_SET);
 	case API_ADMIN_DELETE:
 		return start_store(r, STORE_OP_DELETE);
@@ -537,16 +326,16 @@ act(struct req *r)
 		http_conn_received(r->conn);
 		if ((resp = http_admin_export_response(h->admin, h->store,
 		    r->conn)) == NULL)
-			return respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			return http_respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "The export could not start; retry later.");
-		return respond_with(r, MHD_HTTP_OK, "application/x-ndjson",
+		return http_respond_with(r, MHD_HTTP_OK, "application/x-ndjson",
 		    resp);
 	case API_HISTORY:
 		return start_store(r, STORE_OP_HISTORY);
 	case API_STREAM:
 		if ((r->stream = http_stream_open(h->streams, r->d.id,
 		    &r->client_addr, &message)) == NULL)
-			return respond_message(r,
+			return http_respond_message(r,
 			    MHD_HTTP_SERVICE_UNAVAILABLE, message);
 		return start_store(r, STORE_OP_GET);
 	}
@@ -662,7 +451,7 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 			/* Past max_connections the reserve is the probes'. */
 			metrics_counter_add(l->h->m.at_limit, 1);
 			r->close = true;
-			return respond_message(r,
+			return http_respond_message(r,
 			    MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "The server is at its connection limit; retry "
 			    "later.");
@@ -671,7 +460,7 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(r)) {
 			r->too_large = true;
-			return respond_message(r,
+			return http_respond_message(r,
 			    MHD_HTTP_CONTENT_TOO_LARGE,
 			    "The request body is too large.");
 		}
@@ -698,7 +487,7 @@ http_request_handler(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	http_conn_received(conn);		/* the whole request is here */
 	if (r->too_large)
-		return respond_message(r, MHD_HTTP_CONTENT_TOO_LARGE,
+		return http_respond_message(r, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "The request body is too large.");
 	if (r->started)
 		return finish(r);
@@ -722,128 +511,14 @@ http_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	stream_close(r->stream);	/* reserved, never answered */
 	r->stream = NULL;
 	secs = elapsed(&r->start);
-	log_request(r->method, r->path, r->status, secs * 1e3, r->client);
+	log_request(r->method, r->path, r->status, secs * 1e3,
+	    h->log_client ? r->client : NULL);
 	if (r->status != 0)
 		http_metrics_count(&h->m, r->d.route, r->status, secs);
-	metrics_counter_add(h->m.inflight, -1);
-
-	pthread_mutex_lock(&h->mu);
-	if (r->prev != NULL)
-		r->prev->next = r->next;
-	else
-		h->reqs = r->next;
-	if (r->next != NULL)
-		r->next->prev = r->prev;
-	if (--h->inflight == 0)
-		pthread_cond_broadcast(&h->idle);
-	pthread_mutex_unlock(&h->mu);
+	http_inflight_leave(r);
 
 	pthread_mutex_lock(&r->mu);
 	r->conn = NULL;
 	pthread_mutex_unlock(&r->mu);
-	req_unref(r);
-}
-
-/*
- * Collect the suspended requests (a reference each) that match: all of
- * them (before == 0) or those whose store operation started before
- * before.  A new array of *n; under h->mu, so that none completes meanwhile.
- */
-static struct req **
-collect_suspended(struct http *h, uint64_t before, size_t *n)
-{
-	struct req **list;
-
-	*n = 0;
-	pthread_mutex_lock(&h->mu);
-	list = xcalloc((size_t)h->inflight + 1, sizeof(*list));
-	for (struct req *r = h->reqs; r != NULL; r = r->next) {
-		pthread_mutex_lock(&r->mu);
-		if (r->suspended && (before == 0 || r->store_ms < before)) {
-			r->refs++;
-			list[(*n)++] = r;
-		}
-		pthread_mutex_unlock(&r->mu);
-	}
-	pthread_mutex_unlock(&h->mu);
-	return list;
-}
-
-/*
- * Resume each still suspended request of list without its result, marked
- * why, and drop the references collect_suspended took.  Without h->mu
- * held, as the store callback resumes.
- */
-static void
-give_up(struct req **list, size_t n, enum gave_up why)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct req *r = list[i];
-
-		pthread_mutex_lock(&r->mu);
-		if (r->suspended) {
-			r->suspended = false;
-			r->gave_up = why;
-			MHD_resume_connection(r->conn);
-		}
-		pthread_mutex_unlock(&r->mu);
-		req_unref(r);
-	}
-	free(list);
-}
-
-void
-http_request_expire(struct http *h, uint64_t now_ms)
-{
-	struct req **list;
-	size_t n;
-
-	if (h->store_timeout_ms == 0 || now_ms <= h->store_timeout_ms)
-		return;
-	list = collect_suspended(h, now_ms - h->store_timeout_ms, &n);
-	give_up(list, n, GAVE_UP_TIMEOUT);
-}
-
-/* Wait until no request is in flight or deadline passes; under h->mu. */
-static void
-wait_idle(struct http *h, const struct timespec *deadline)
-{
-	while (h->inflight > 0)
-		if (pthread_cond_timedwait(&h->idle, &h->mu, deadline) ==
-		    ETIMEDOUT)
-			break;
-}
-
-int
-http_request_drain(struct http *h, int timeout_s)
-{
-	struct timespec deadline;
-	struct req **left;
-	size_t nleft;
-	int abandoned;
-
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_s > 0 ? timeout_s : 0;
-	pthread_mutex_lock(&h->mu);
-	wait_idle(h, &deadline);
-	/*
-	 * Whatever is left is abandoned.  MHD cannot stop with suspended
-	 * connections, so resume them: each answers 503 and its store
-	 * callback, whenever it comes, only drops its reference.
-	 */
-	atomic_store(&h->abandoning, true);
-	abandoned = h->inflight;
-	pthread_mutex_unlock(&h->mu);
-	left = collect_suspended(h, 0, &nleft);
-	give_up(left, nleft, GAVE_UP_SHUTDOWN);
-	/* The 503s go out on MHD's threads: let them, before it stops. */
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += ANSWER_WAIT_MS / 1000;
-	pthread_mutex_lock(&h->mu);
-	wait_idle(h, &deadline);
-	pthread_mutex_unlock(&h->mu);
-	if (abandoned > 0)
-		log_warnx("http: %d request(s) abandoned at shutdown",
-		    abandoned);
-	return abandoned;
+	http_inflight_unref(r);
 }

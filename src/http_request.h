@@ -1,14 +1,17 @@
 /*
  * http_request: the private seam between http.c (the listeners' lifecycle)
- * and http_request.c (one request, from MHD's first call to its
- * completion).  Nothing outside those two files includes this header.
+ * and the files that handle one request: http_request.c (from MHD's first
+ * call to its completion), http_respond.c (its answer) and
+ * http_inflight.c (the in-flight set, expiry, the drain).  Nothing outside
+ * those four files includes this header.
  *
  * http.c creates the server, starts a daemon per listener with the
- * handler and completion callbacks below, and at shutdown hands the
- * in-flight set to http_request_drain.  http_request.c owns that set, the
- * per-request state and the request metrics; it never starts or stops a
- * daemon.  The dependency runs one way: http.c uses this file's functions,
- * never the reverse.
+ * handler and completion callbacks below, has the sweeper expire the
+ * requests that waited too long and at shutdown hands the in-flight set
+ * to http_inflight_drain (http_inflight.h).  The request files own that
+ * set, the per-request state (http_req.h) and the request metrics; they
+ * never start or stop a daemon.  The dependency runs one way: http.c uses
+ * their functions, never the reverse.
  */
 #ifndef VISITSD_HTTP_REQUEST_H
 #define VISITSD_HTTP_REQUEST_H
@@ -57,6 +60,7 @@ struct http {
 	struct public_ids	*public_ids;	/* VISITSD_PUBLIC_IDS */
 	bool			 auth_none;
 	bool			 count_bots;	/* crawlers' increments count */
+	bool			 log_client;	/* request lines name the client */
 	size_t			 max_body;
 	char			 cors_max_age[16];	/* preflight Max-Age */
 	struct listener	 main;
@@ -96,25 +100,5 @@ enum MHD_Result	http_request_handler(void *cls, struct MHD_Connection *conn,
 void		http_request_completed(void *cls,
 		    struct MHD_Connection *conn, void **con_cls,
 		    enum MHD_RequestTerminationCode toe);
-
-/*
- * Answer 503 (Retry-After) every request that has waited on the store for
- * h->store_timeout_ms by now_ms (util_now_ms()): it is resumed without a
- * result and its store callback, whenever it comes, only drops its
- * reference.  Called by the sweeper thread.
- */
-void	http_request_expire(struct http *h, uint64_t now_ms);
-
-/*
- * Wait up to timeout_s seconds for the in-flight requests to complete,
- * then abandon the rest: from now on nothing suspends, and every request
- * still suspended is resumed to answer 503 (its store callback, whenever
- * it comes, only drops its reference); then wait a little more (bounded)
- * for those answers to go out, so that the daemons stop only after.  Call
- * once, with the listeners quiesced and the store shut down (so nothing
- * queued is sent after its client was answered), before the daemons stop.
- * Returns the number abandoned.
- */
-int	http_request_drain(struct http *h, int timeout_s);
 
 #endif

@@ -522,8 +522,9 @@ log_request(const char *method, const char *path, int status, double ms,
 	if (LOG_INFO < log_min)
 		return;
 	if (!log_json) {
-		snprintf(msg, sizeof(msg), "%s %s %d %.3fms %s", method, path,
-		    status, ms, client);
+		snprintf(msg, sizeof(msg), "%s %s %d %.3fms%s%s", method, path,
+		    status, ms, client != NULL ? " " : "",
+		    client != NULL ? client : "");
 		emit(LOG_INFO, msg, NULL, true);
 		return;
 	}
@@ -550,9 +551,12 @@ log_request(const char *method, const char *path, int status, double ms,
 		put_uint(line, &off, status < 0 ? 0 : (uint64_t)status);
 		PUT_LIT(line, &off, ",\"ms\":");
 		put_ms(line, &off, ms);
-		PUT_LIT(line, &off, ",\"client\":\"");
-		escape_append(line, off + 160, &off, client, true);
+		if (client != NULL) {
+			PUT_LIT(line, &off, ",\"client\":\"");
+			escape_append(line, off + 160, &off, client, true);
+			PUT_LIT(line, &off, "\"");
+		}
 	}
-	PUT_LIT(line, &off, "\"}\n");
+	PUT_LIT(line, &off, "}\n");
 	put_line(line, off, true);
 }

@@ -51,7 +51,8 @@ void	fatalx(const char *, ...) LOG_PRINTF(1, 2) __attribute__((noreturn));
 
 /*
  * One line per HTTP request, at info level, with structured fields in JSON
- * mode: method, path, status, duration in milliseconds, client address.
+ * mode: method, path, status, duration in milliseconds, and the client
+ * address unless client is NULL (then the line has no client field).
  * All strings are borrowed.
  */
 void	log_request(const char *method, const char *path, int status,

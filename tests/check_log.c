@@ -187,6 +187,19 @@ START_TEST(json_lines_stay_one_valid_object)
 }
 END_TEST
 
+START_TEST(a_request_line_without_a_client_has_no_client_field)
+{
+	capture_start(LOG_FORMAT_TEXT);
+	log_request("POST", "/api/visits/a", 200, 1.5, NULL);
+	ck_assert_str_eq(capture_end(), "info POST /api/visits/a 200 1.500ms\n");
+	capture_start(LOG_FORMAT_JSON);
+	log_request("POST", "/api/visits/a", 200, 1.5, NULL);
+	ck_assert_str_eq(capture_end(),
+	    "\"level\":\"info\",\"msg\":\"request\",\"method\":\"POST\","
+	    "\"path\":\"/api/visits/a\",\"status\":200,\"ms\":1.500}\n");
+}
+END_TEST
+
 START_TEST(a_long_hostile_path_keeps_the_json_object_whole)
 {
 	char path[1000];
@@ -348,6 +361,7 @@ Suite *suite_log(void)
 	tc = tcase_create("lines");
 	tcase_add_test(tc, text_lines_escape_messages_and_request_fields);
 	tcase_add_test(tc, json_lines_stay_one_valid_object);
+	tcase_add_test(tc, a_request_line_without_a_client_has_no_client_field);
 	tcase_add_test(tc, a_long_hostile_path_keeps_the_json_object_whole);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("buffer");

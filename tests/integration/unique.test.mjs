@@ -133,3 +133,16 @@ if (STORES.includes('sqlite')) {
     assert.deepEqual(scan(s.sqlitePath, needles), [], 'after the checkpoint');
   });
 }
+
+test('the log holds no address or User-Agent unless VISITSD_LOG_CLIENT_ADDRESS=true', async () => {
+  const ua = 'visitsd-log-probe/51c2 Mozilla/5.0';
+  for (const [on, want] of [[false, false], [true, true]]) {
+    const d = await startDaemon({ env: on ? { VISITSD_LOG_CLIENT_ADDRESS: 'true' } : {} });
+    await visit(d, d.key, 'logged', { ua, from: '127.0.1.9' });
+    await d.stop();
+    const text = d.logs.join('\n');
+    assert.match(text, /"path":"\/api\/visits\/logged"/, 'the request line is there');
+    assert.equal(text.includes('127.0.1.9'), want, `address in the log with the setting ${on}`);
+    assert.equal(text.includes('visitsd-log-probe'), false, 'a User-Agent is never logged');
+  }
+});
