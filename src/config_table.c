@@ -216,7 +216,7 @@ const struct setting config_table_settings[] = {
 	    0, 0, NULL, NULL, NULL,
 	    "Count unique visitors: each visitor once per UTC day, known by "
 	    "an HMAC of the id, the client address and the User-Agent under "
-	    "a random salt of the day (deleted after 48 h; no address or "
+	    "a random salt of the day (deleted just after it; no address or "
 	    "User-Agent is stored). Off: no salt is made and \"unique\" "
 	    "stays at its stored count." },
 	INT("store", test_day_offset, 0, -3660, 3660,

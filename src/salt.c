@@ -28,6 +28,7 @@
 
 #define REFRESH_S	60
 #define FORGET_S	3600
+#define AHEAD_S		600	/* tomorrow's salt: fetched this close to midnight */
 #define SECONDS_A_DAY	86400
 
 struct slot {
@@ -48,6 +49,7 @@ struct salt_keeper {
 
 	/* The refresher's own state (one refresher at a time). */
 	time_t			 last_forget;	/* 0: never */
+	uint32_t		 forgot_day;	/* today at the last forget */
 	bool			 warned;	/* logged the store's failure */
 
 	pthread_t		 thread;
@@ -118,15 +120,21 @@ salt_keeper_refresh(struct salt_keeper *k)
 	uint8_t salt[STORE_SALT_LEN];
 	enum store_result res;
 	time_t now = now_of(k);
-	uint32_t today = salt_day(now, k->offset);
-	bool have;
+	uint32_t today = salt_day(now, k->offset), last = today;
+	bool have, failed = false;
 
 	if (!k->enabled)
 		return;
 	pthread_mutex_lock(&k->mu);
 	drop_before(k, today);
 	pthread_mutex_unlock(&k->mu);
-	for (uint32_t day = today; day <= today + 1; day++) {
+	/*
+	 * Tomorrow's salt only in the last minutes of today, so midnight
+	 * never waits and no salt is made long before its day.
+	 */
+	if (SECONDS_A_DAY - now % SECONDS_A_DAY <= AHEAD_S)
+		last = today + 1;
+	for (uint32_t day = today; day <= last; day++) {
 		pthread_mutex_lock(&k->mu);
 		have = holds(k, day);
 		pthread_mutex_unlock(&k->mu);
@@ -139,6 +147,8 @@ salt_keeper_refresh(struct salt_keeper *k)
 				    "until it answers", (unsigned)day,
 				    store_result_str(res));
 			k->warned = true;
+			failed = true;
+			OPENSSL_cleanse(salt, sizeof(salt));
 			break;
 		}
 		if (k->warned)
@@ -150,10 +160,17 @@ salt_keeper_refresh(struct salt_keeper *k)
 		pthread_mutex_unlock(&k->mu);
 		OPENSSL_cleanse(salt, sizeof(salt));
 	}
-	if (k->last_forget == 0 || now - k->last_forget >= FORGET_S ||
-	    now < k->last_forget) {
-		if ((res = store_forget(k->store, today)) == STORE_OK)
+	/*
+	 * Hourly, and at once when the day has changed: yesterday's salt and
+	 * hashes go within a minute of midnight.  Not while the store fails
+	 * the salts (at startup that would only add its retries' wait).
+	 */
+	if (!failed && (k->last_forget == 0 || now - k->last_forget >=
+	    FORGET_S || now < k->last_forget || today != k->forgot_day)) {
+		if ((res = store_forget(k->store, today)) == STORE_OK) {
 			k->last_forget = now;
+			k->forgot_day = today;
+		}
 		else
 			log_warnx("salt: forgetting the salts and visitors of "
 			    "past days failed (%s); retrying in a minute",

@@ -1,11 +1,14 @@
 /*
  * salt: the salt keeper, and the day clock of unique visitors.
  *
- * The keeper holds the salts of today and tomorrow, fetched with the
- * blocking store_salt on a thread of its own (never an HTTP worker), so
- * the request path only copies a salt under a lock and midnight never
- * waits on the store.  It refreshes every minute and calls store_forget
- * about every hour.  With unique counting off it makes no salt at all.
+ * The keeper holds today's salt, and tomorrow's in the last ten minutes of
+ * the day, fetched with the blocking store_salt on a thread of its own
+ * (never an HTTP worker), so the request path only copies a salt under a
+ * lock and midnight never waits on the store.  It refreshes every minute
+ * and calls store_forget about every hour and within a minute of
+ * midnight, so a salt lives from a few minutes before its day to just
+ * after it: never 48 hours.  With unique counting off it makes no salt
+ * at all.
  */
 #ifndef VISITSD_SALT_H
 #define VISITSD_SALT_H
@@ -30,8 +33,9 @@ uint32_t	salt_day(time_t now, int offset);
 /*
  * A new keeper over store (borrowed; it must outlive the keeper) with
  * cfg's unique_visitors and test_day_offset (read now).  When enabled it
- * fetches today's and tomorrow's salts before returning (a store that is
- * down then only delays uniques: visits still count) and starts its
+ * fetches today's salt (and tomorrow's, near midnight) before returning
+ * (a store that is down then only delays uniques: visits still count;
+ * the forget waits for the next pass) and starts its
  * thread unless clock is given, in which case tests drive it with
  * salt_keeper_refresh.  Returns NULL with err when the thread cannot start.
  */
@@ -40,9 +44,11 @@ struct salt_keeper	*salt_keeper_new(const struct config *cfg,
 			    char *err, size_t errlen);
 
 /*
- * One refresh pass, as the thread runs it every minute: the salts of
- * today and tomorrow fetched when not held, older ones wiped, and
- * store_forget(today) when an hour has passed since the last one.
+ * One refresh pass, as the thread runs it every minute: today's salt (and
+ * tomorrow's in the last ten minutes of the day) fetched when not held,
+ * older ones wiped, and store_forget(today) when an hour has passed since
+ * the last one or the day has changed; no forget in a pass whose salt
+ * fetch failed.
  */
 void	salt_keeper_refresh(struct salt_keeper *);
 

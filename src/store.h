@@ -195,8 +195,9 @@ void	store_delete(struct store *, const char *id, store_done_fn *done,
  *
  * store_salt: the salt of UTC day `day` into salt, creating it (random,
  * once for every instance sharing the store) when it does not exist yet.
- * store_forget: delete the salts of the days before today - 1 (so no salt
- * outlives 48 hours) and the visitor hashes of the days before today.
+ * store_forget: delete the salts and the visitor hashes of the days
+ * before today (a day's salt is made at most a few minutes before its day
+ * and is deleted at the first forget after it, so none outlives 48 hours).
  * store_export: each(arg, id, counts) for every id, in no promised order,
  * in constant memory.  store_import: put every item's counts, as store_set
  * does; items[] and their ids are borrowed.

@@ -18,18 +18,20 @@
  * an admin export or import, the command line) and use client_call:
  *   salt: a consistent GetItem of "s#<day>"; if absent, a PutItem of 32
  *     RAND_bytes (hex) with attribute_not_exists, then, if another
- *     instance won the race, its salt read back.  A TTL two days after the
+ *     instance won the race, its salt read back.  A TTL at the end of the
  *     day backs up forget.
- *   forget: DeleteItem of the salts of today-9 .. today-2 (a salt older
- *     than 48 hours is deleted at the next forget; the keeper runs it at
- *     least daily, so a window of eight days covers a week of downtime).
+ *   forget: DeleteItem of the salts of today-9 .. today-1 (a day's salt is
+ *     deleted at the first forget after its day, which the keeper runs
+ *     within a minute of midnight; a window of nine days covers a week of
+ *     downtime).
  *     Visitor items are not deleted one by one: their key holds their day,
  *     so they never count on another day, and TTL removes them.
  *   export: a paginated Scan (EXPORT_PAGE items a page, one page in
  *     memory), counter items only.
  *   import: one UpdateItem SET per item, IMPORT_INFLIGHT at a time, as
- *     store_set does, writes surely not applied sent again (dyn_import) (BatchWriteItem would replace whole items and drop
- *     their history, and costs the same write units).
+ *     store_set does; writes surely not applied are sent again
+ *     (dyn_import).  BatchWriteItem would replace whole items and drop
+ *     their history, at the same write-unit cost.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -52,9 +54,9 @@
 #define IMPORT_INFLIGHT	32
 #define IMPORT_CHUNK	256
 #define IMPORT_ROUNDS	5
-#define FORGET_FROM	2	/* today-2 ... */
+#define FORGET_FROM	1	/* today-1 ... */
 #define FORGET_TO	9	/* ... today-9 */
-#define SALT_TTL_DAYS	2
+#define SALT_TTL_DAYS	1	/* TTL at the end of its day */
 
 static const struct store_counts zero;
 

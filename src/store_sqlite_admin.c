@@ -141,7 +141,7 @@ store_sqlite_admin_forget(sqlite3 *db, uint32_t today)
 
 	if ((rc = begin(db)) != SQLITE_OK ||
 	    (rc = run_day(db, "DELETE FROM salts WHERE day < ?",
-	    (int64_t)today - 1)) != SQLITE_OK ||
+	    (int64_t)today)) != SQLITE_OK ||
 	    (rc = run_day(db, "DELETE FROM seen WHERE day < ?",
 	    (int64_t)today)) != SQLITE_OK ||
 	    (rc = commit(db)) != SQLITE_OK)

@@ -19,7 +19,7 @@
  * Each in one transaction of its own on db (the writer's connection),
  * with store.h's contracts: the salt of day, created from RAND_bytes when
  * missing (INSERT OR IGNORE, then SELECT: whoever inserts first wins); the
- * salts before today - 1 and the visitor hashes before today deleted;
+ * salts and the visitor hashes of the days before today deleted;
  * every item's counts put as store_set puts them.
  */
 enum store_result	store_sqlite_admin_salt(sqlite3 *db, uint32_t day,

@@ -2,7 +2,7 @@
  * visitor: HMAC-SHA256(day's salt, len ‖ id ‖ len ‖ address ‖ len ‖ UA).
  *
  * The salt is 32 random bytes a day (salt.c keeps them, the store makes
- * them), deleted after 48 hours, so a hash cannot be tied back to an
+ * them), deleted just after its day, so a hash cannot be tied back to an
  * address or a User-Agent once its day's salt is gone, and hashes of two
  * days cannot be linked.  The id is inside, so the same person on two ids
  * is two unrelated hashes.  The message lives only on the stack or the

@@ -109,7 +109,7 @@ START_TEST(today_and_tomorrow_ahead)
 	struct store_visit v;
 	uint8_t want[32];
 
-	ck_assert_int_eq(salt_calls, 2);	/* today, tomorrow */
+	ck_assert_int_eq(salt_calls, 1);	/* today only, at 01:00 */
 	ck_assert_int_eq(forget_calls, 1);
 	ck_assert_uint_eq(forgot, DAY0);
 	salt_keeper_visit(k, "id", &a, "ua", 2, &v);
@@ -117,6 +117,14 @@ START_TEST(today_and_tomorrow_ahead)
 	ck_assert(v.has_visitor);
 	want_hash(DAY0, &a, want);
 	ck_assert_mem_eq(v.visitor, want, 32);
+
+	/* 23:49: not yet; 23:51: tomorrow's salt is fetched. */
+	now = (time_t)(DAY0 + 1) * 86400 - 660;
+	salt_keeper_refresh(k);
+	ck_assert_int_eq(salt_calls, 1);
+	now += 120;
+	salt_keeper_refresh(k);
+	ck_assert_int_eq(salt_calls, 2);
 
 	/* Midnight: tomorrow's salt is already held. */
 	now = (time_t)(DAY0 + 1) * 86400;
@@ -127,11 +135,10 @@ START_TEST(today_and_tomorrow_ahead)
 	ck_assert_mem_eq(v.visitor, want, 32);
 	ck_assert_int_eq(salt_calls, 2);
 
-	/* A refresh then asks for the new tomorrow only. */
+	/* The first refresh of the day forgets yesterday, fetches nothing. */
 	salt_keeper_refresh(k);
-	ck_assert_int_eq(salt_calls, 3);
-	salt_keeper_refresh(k);
-	ck_assert_int_eq(salt_calls, 3);
+	ck_assert_int_eq(salt_calls, 2);
+	ck_assert_uint_eq(forgot, DAY0 + 1);
 	salt_keeper_free(k);
 }
 END_TEST
@@ -162,15 +169,19 @@ START_TEST(no_salt_counts_visits_only)
 	salt_keeper_visit(k, "id", &a, "ua", 2, &v);
 	ck_assert_uint_eq(v.day, DAY0 + 2);
 	ck_assert(!v.has_visitor);
-	/* The store down: still none; back: the refresh brings it. */
+	/* The store down: still none, and no forget; back: the refresh
+	   brings the salt and the forget of the new day. */
 	salt_answer = STORE_UNAVAILABLE;
 	salt_keeper_refresh(k);
 	salt_keeper_visit(k, "id", &a, "ua", 2, &v);
 	ck_assert(!v.has_visitor);
+	ck_assert_int_eq(forget_calls, 1);
 	salt_answer = STORE_OK;
 	salt_keeper_refresh(k);
 	salt_keeper_visit(k, "id", &a, "ua", 2, &v);
 	ck_assert(v.has_visitor);
+	ck_assert_int_eq(forget_calls, 2);
+	ck_assert_uint_eq(forgot, DAY0 + 2);
 	salt_keeper_free(k);
 }
 END_TEST
