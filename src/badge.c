@@ -114,6 +114,10 @@ badge_label_parse(const char *in, char *out, const char **why)
 			*why = "invalid label: control characters";
 			return -1;
 		}
+		if (cp == 0xfffe || cp == 0xffff) {	/* not XML 1.0 */
+			*why = "invalid label: U+FFFE and U+FFFF are not text";
+			return -1;
+		}
 		if (++chars > BADGE_LABEL_MAX_CHARS) {
 			*why = "invalid label: use 1 to 64 characters";
 			return -1;

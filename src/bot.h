@@ -7,9 +7,10 @@
  * says how), each matched as written or, for the few generic tokens
  * ("bot", "crawler", ...), without regard to ASCII case, optionally
  * anchored at the start or the end of the User-Agent.  bot_match finds
- * them all in one pass over the string: at each byte, a bitmap of the
- * literals' first bytes (case-folded) says whether one may start there,
- * and only then are the candidates compared.  The tables are built once
+ * them all in one pass over the string: at each byte, a 16 KB bitmap of
+ * the hashed first four bytes of every literal (case-folded; three for a
+ * literal of three) says whether one may end its first four there, and
+ * only then are the candidates compared (bot.c).  The tables are built once
  * from the list on first use, then only read, so any thread may call it.
  * Its cost is linear in the length of the User-Agent, not in the size of
  * the list (docs/performance.md).

@@ -70,9 +70,17 @@ http_badge_body(const struct api_decision *d, bool ok, uint64_t count,
 			return NULL;
 		*ctype = HTTP_BADGE_CT_JSON;
 		return badge_shields_json(d->label, d->color, count);
-	default:
-		return NULL;
+	case API_ROUTE_NOT_FOUND:
+	case API_ROUTE_VISITS:
+	case API_ROUTE_STREAM:
+	case API_ROUTE_HEALTHZ:
+	case API_ROUTE_READYZ:
+	case API_ROUTE_METRICS:
+	case API_ROUTE_HISTORY:
+	case API_ROUTE_ADMIN:		/* not ours: the plain answers */
+		break;
 	}
+	return NULL;
 }
 
 void

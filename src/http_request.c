@@ -397,7 +397,7 @@ decide(struct req *r, const char *method, const char *url)
 	const char *key = NULL;
 	struct api_query q;
 	size_t keylen = 0;
-	bool key_ok = false;
+	bool key_ok = false, key_in_query = false;
 	char qkey[HTTP_STREAM_KEY_MAX + 1];
 
 	if (!h->auth_none) {
@@ -411,16 +411,21 @@ decide(struct req *r, const char *method, const char *url)
 			key = NULL;
 		/* EventSource sends no header: the stream's ?key= then. */
 		if (key == NULL && http_stream_query_key(r->conn, url, qkey,
-		    &keylen))
+		    &keylen)) {
 			key = qkey;
+			key_in_query = true;
+		}
 		key_ok = apikey_ring_check(h->keys, key, keylen);
-		if (key == qkey)
-			OPENSSL_cleanse(qkey, sizeof(qkey));
+		OPENSSL_cleanse(qkey, sizeof(qkey));
 	}
 	if (!admin_decide(&r->l->opt, method, url, h->admin != NULL &&
 	    http_admin_authorized(h->admin, r->conn), &r->d)) {
 		http_badge_query(r->conn, &q);
 		api_decide_query(&r->l->opt, method, url, key_ok, &q, &r->d);
+		/* ?key= is the stream's alone (/api/visits/stream is an id). */
+		if (key_in_query && r->d.route != API_ROUTE_STREAM)
+			api_decide_query(&r->l->opt, method, url, false, &q,
+			    &r->d);
 		api_decide_history_days(&r->d, MHD_lookup_connection_value(
 		    r->conn, MHD_GET_ARGUMENT_KIND, "days"));
 	} else

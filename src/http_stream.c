@@ -141,10 +141,12 @@ http_stream_open(struct stream_hub *hub, const char *id,
     const struct client_addr *client, const char **message)
 {
 	enum stream_refusal why;
+	struct client_addr key;
 	struct stream *s;
 
-	if ((s = stream_open(hub, id, client->b, sizeof(client->b), &why)) !=
-	    NULL)
+	/* Per client as the rate limiter counts it: an IPv6 /64 is one. */
+	client_id_rate_key(client, &key);
+	if ((s = stream_open(hub, id, key.b, sizeof(key.b), &why)) != NULL)
 		return s;
 	switch (why) {
 	case STREAM_REFUSED_CLIENT:

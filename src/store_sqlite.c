@@ -222,8 +222,13 @@ run_batch(struct store_sqlite *s, struct op *batch, struct op *stop)
 		case OP_SET:
 			rc = run_set(s, op);
 			break;
-		default:
+		case OP_DELETE:
 			rc = run_delete(s, op);
+			break;
+		case OP_SALT:
+		case OP_FORGET:
+		case OP_IMPORT:		/* never batched: run_blocking's */
+			rc = SQLITE_MISUSE;
 			break;
 		}
 		if (rc != SQLITE_OK)
@@ -248,7 +253,7 @@ fail:
 static void
 run_blocking(struct store_sqlite *s, struct op *op)
 {
-	enum store_result res;
+	enum store_result res = STORE_ERROR;
 
 	switch (op->kind) {
 	case OP_SALT:
@@ -257,8 +262,12 @@ run_blocking(struct store_sqlite *s, struct op *op)
 	case OP_FORGET:
 		res = store_sqlite_admin_forget(s->wdb, op->day);
 		break;
-	default:
+	case OP_IMPORT:
 		res = store_sqlite_admin_import(s->wdb, op->items, op->nitems);
+		break;
+	case OP_INCREMENT:
+	case OP_SET:
+	case OP_DELETE:			/* batched: run_batch's */
 		break;
 	}
 	pthread_mutex_lock(&s->qlock);

@@ -215,6 +215,10 @@ START_TEST(labels_are_checked)
 	ck_assert_int_eq(badge_label_parse("a\nb", out, &why), -1);
 	ck_assert_int_eq(badge_label_parse("a\x7f", out, &why), -1);
 	ck_assert_int_eq(badge_label_parse("\xc2\x85", out, &why), -1);
+	/* U+FFFE and U+FFFF: UTF-8, but no XML 1.0 character. */
+	ck_assert_int_eq(badge_label_parse("a\xef\xbf\xbe", out, &why), -1);
+	ck_assert_int_eq(badge_label_parse("\xef\xbf\xbf", out, &why), -1);
+	ck_assert_int_eq(badge_label_parse("\xef\xbf\xbd", out, &why), 0);
 	/* Not UTF-8: a lone continuation, overlong, a surrogate, a cut. */
 	ck_assert_int_eq(badge_label_parse("\x80", out, &why), -1);
 	ck_assert_int_eq(badge_label_parse("\xc0\xaf", out, &why), -1);

@@ -132,6 +132,9 @@ test('a stream sees the increments of another client, with the SSE headers, ?key
     // ?key= is the stream route's only: elsewhere it is no key.
     const elsewhere = await request(`${d.url}/api/visits/live-a?key=${encodeURIComponent(d.key)}`);
     assert.equal(elsewhere.status, 403);
+    // ... and on the id "stream" too, which ends in /stream.
+    const idStream = await request(`${d.url}/api/visits/stream?key=${encodeURIComponent(d.key)}`);
+    assert.equal(idStream.status, 403);
     const wrongMethod = await request(`${d.url}/api/visits/live-a/stream`, { method: 'POST', key: d.key });
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.allow, 'GET, OPTIONS');
