@@ -13,9 +13,8 @@
 
 #include "aws/dynamodb.h"
 
-/* Serialise and free root (stolen); NULL when root is NULL or on OOM. */
-static char *
-dump(json_t *root)
+char *
+dynamodb_dump(json_t *root)
 {
 	char *s;
 
@@ -33,7 +32,8 @@ dynamodb_update_item_body(const struct dynamodb_table *t, const char *id,
 	char num[24];
 
 	snprintf(num, sizeof(num), "%" PRIu64, n);
-	return dump(json_pack("{s:s, s:{s:{s:s}}, s:s, s:{s:s}, s:{s:{s:s}}, s:s}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:{s:{s:s}}, s:s, s:{s:s}, s:{s:{s:s}}, s:s}",
 	    "TableName", t->table,
 	    "Key", t->key_attribute, "S", id,
 	    "UpdateExpression", "ADD #c :n",
@@ -45,7 +45,8 @@ dynamodb_update_item_body(const struct dynamodb_table *t, const char *id,
 char *
 dynamodb_get_item_body(const struct dynamodb_table *t, const char *id)
 {
-	return dump(json_pack("{s:s, s:{s:{s:s}}, s:b, s:s, s:{s:s, s:s}}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:{s:{s:s}}, s:b, s:s, s:{s:s, s:s}}",
 	    "TableName", t->table,
 	    "Key", t->key_attribute, "S", id,
 	    "ConsistentRead", 1,
@@ -57,7 +58,7 @@ dynamodb_get_item_body(const struct dynamodb_table *t, const char *id)
 char *
 dynamodb_describe_table_body(const struct dynamodb_table *t)
 {
-	return dump(json_pack("{s:s}", "TableName", t->table));
+	return dynamodb_dump(json_pack("{s:s}", "TableName", t->table));
 }
 
 int

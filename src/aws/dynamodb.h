@@ -88,6 +88,13 @@ int	dynamodb_parse_describe_table(const char *body, size_t len,
 int	dynamodb_parse_u64(const char *s, uint64_t *out);
 
 /*
+ * Serialise root (stolen) compactly: a new string for the caller to free,
+ * or NULL when root is NULL.  The body builders of dynamodb.c and
+ * dynamodb_item.c end in it.
+ */
+char	*dynamodb_dump(json_t *root);
+
+/*
  * The answer parsers' two steps, shared by dynamodb.c and dynamodb_item.c.
  * dynamodb_load_object: body as a JSON object, a new reference, or NULL
  * with err set.  dynamodb_number_attribute: the number attribute name of

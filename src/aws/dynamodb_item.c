@@ -21,19 +21,6 @@
 
 #include "aws/dynamodb.h"
 
-/* Serialise and free root (stolen); NULL when root is NULL or on OOM. */
-static char *
-dump(json_t *root)
-{
-	char *s;
-
-	if (root == NULL)
-		return NULL;
-	s = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return s;
-}
-
 static json_t *
 num(uint64_t v)
 {
@@ -134,13 +121,14 @@ dynamodb_visits_body(const struct dynamodb_table *t, const char *id,
 	    "#u", DYNAMODB_UNIQUE_ATTR,
 	    "ExpressionAttributeValues", values,
 	    "ReturnValues", "UPDATED_NEW");
-	return dump(root);
+	return dynamodb_dump(root);
 }
 
 char *
 dynamodb_counts_get_body(const struct dynamodb_table *t, const char *id)
 {
-	return dump(json_pack("{s:s, s:o, s:b, s:s, s:{s:s, s:s, s:s}}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:o, s:b, s:s, s:{s:s, s:s, s:s}}",
 	    "TableName", t->table,
 	    "Key", key_of(t, id),
 	    "ConsistentRead", 1,
@@ -161,7 +149,8 @@ dynamodb_history_get_body(const struct dynamodb_table *t, const char *id,
 	root = json_pack("{s:s, s:o, s:b}", "TableName", t->table,
 	    "Key", key_of(t, id), "ConsistentRead", 1);
 	if (root == NULL || ndays > DYNAMODB_HISTORY_PROJECT_MAX)
-		return dump(root);	/* the whole item: see dynamodb.h */
+		/* The whole item: see dynamodb.h. */
+		return dynamodb_dump(root);
 	expr_add(expr, sizeof(expr), &off, "#k");
 	for (i = 0; i < ndays; i++) {
 		snprintf(part, sizeof(part), ", d%" PRIu32 ", u%" PRIu32,
@@ -174,14 +163,15 @@ dynamodb_history_get_body(const struct dynamodb_table *t, const char *id,
 	json_object_set_new(root, "ProjectionExpression", json_string(expr));
 	json_object_set_new(root, "ExpressionAttributeNames",
 	    json_pack("{s:s}", "#k", t->key_attribute));
-	return dump(root);
+	return dynamodb_dump(root);
 }
 
 char *
 dynamodb_set_body(const struct dynamodb_table *t, const char *id,
     uint64_t visits, uint64_t unique)
 {
-	return dump(json_pack("{s:s, s:o, s:s, s:{s:s, s:s}, s:{s:o, s:o}, s:s}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:o, s:s, s:{s:s, s:s}, s:{s:o, s:o}, s:s}",
 	    "TableName", t->table,
 	    "Key", key_of(t, id),
 	    "UpdateExpression", "SET #c = :c, #u = :u",
@@ -206,7 +196,7 @@ dynamodb_delete_body(const struct dynamodb_table *t, const char *key,
 		json_object_set_new(root, "ExpressionAttributeValues",
 		    json_pack("{s:{s:s}}", ":t", "S", token));
 	}
-	return dump(root);
+	return dynamodb_dump(root);
 }
 
 char *
@@ -217,7 +207,7 @@ dynamodb_put_new_body(const struct dynamodb_table *t, const char *key,
 	    t->key_attribute, "S", key, name, "S", value,
 	    DYNAMODB_TTL_ATTR, num(expires));
 
-	return dump(json_pack("{s:s, s:o, s:s, s:{s:s}}",
+	return dynamodb_dump(json_pack("{s:s, s:o, s:s, s:{s:s}}",
 	    "TableName", t->table,
 	    "Item", item,
 	    "ConditionExpression", "attribute_not_exists(#k)",
@@ -228,7 +218,7 @@ char *
 dynamodb_get_string_body(const struct dynamodb_table *t, const char *key,
     const char *name)
 {
-	return dump(json_pack("{s:s, s:o, s:b, s:s, s:{s:s}}",
+	return dynamodb_dump(json_pack("{s:s, s:o, s:b, s:s, s:{s:s}}",
 	    "TableName", t->table,
 	    "Key", key_of(t, key),
 	    "ConsistentRead", 1,
