@@ -273,18 +273,36 @@ is_public(const struct api_options *opt, const char *id)
 }
 
 /*
- * The id gate of a read route (GET, and POST where post is true) of
- * /api/visits/{raw}: another method is 405 with allow (static), OPTIONS a
- * preflight, an id the key does not open 403, a bad id 400.  True when
- * d->id holds the id and the caller picks the action.
+ * The id of /api/visits/{raw}: an id the key does not open is 403, a bad
+ * id 400.  True when d->id holds the id.
+ */
+static bool
+id_gate(const struct api_options *opt, const char *raw, size_t rawlen,
+    bool key_ok, struct api_decision *d)
+{
+	const char *why;
+
+	if (!id_allowed(opt, raw, rawlen, key_ok)) {
+		api_answer(d, 403, "Forbidden");
+		return false;
+	}
+	if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
+		api_answer(d, 400, why);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A read route (GET, and POST where post is true) of /api/visits/{raw}:
+ * another method is 405 with allow (static), OPTIONS a preflight, then
+ * id_gate.  True when d->id holds the id and the caller picks the action.
  */
 static bool
 decide_read(const struct api_options *opt, const char *method, bool post,
     const char *allow, const char *raw, size_t rawlen, bool key_ok,
     struct api_decision *d)
 {
-	const char *why;
-
 	if (!is(method, "GET") && !(post && is(method, "POST")) &&
 	    !is(method, "OPTIONS")) {
 		d->allow = allow;
@@ -297,15 +315,7 @@ decide_read(const struct api_options *opt, const char *method, bool post,
 		api_answer(d, 204, NULL);
 		return false;
 	}
-	if (!id_allowed(opt, raw, rawlen, key_ok)) {
-		api_answer(d, 403, "Forbidden");
-		return false;
-	}
-	if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
-		api_answer(d, 400, why);
-		return false;
-	}
-	return true;
+	return id_gate(opt, raw, rawlen, key_ok, d);
 }
 
 /*
@@ -359,12 +369,9 @@ decide_badge(const struct api_options *opt, const char *method,
 		api_answer(d, 405, "Method Not Allowed");
 		return;
 	}
-	if (!id_allowed(opt, raw, rawlen, key_ok)) {
-		api_answer(d, 403, "Forbidden");
+	if (!id_gate(opt, raw, rawlen, key_ok, d))
 		return;
-	}
-	if (api_id_parse(raw, rawlen, d->id, &why) == -1 ||
-	    (why = badge_args(q, d)) != NULL) {
+	if ((why = badge_args(q, d)) != NULL) {
 		api_answer(d, 400, why);
 		return;
 	}
