@@ -48,14 +48,6 @@ admin_bearer_parse(const char *value, size_t len, const char **token,
 	return 0;
 }
 
-static void
-answer(struct api_decision *d, int status, const char *message)
-{
-	d->action = API_ANSWER;
-	d->status = status;
-	d->message = message;
-}
-
 /* An admin path with its one method: preflight, 405, 401, or action. */
 static void
 decide_fixed(const char *method, const char *want, bool admin_ok,
@@ -65,11 +57,11 @@ decide_fixed(const char *method, const char *want, bool admin_ok,
 	    "POST, OPTIONS";
 	if (strcmp(method, "OPTIONS") == 0) {
 		d->preflight = true;
-		answer(d, 204, NULL);
+		api_answer(d, 204, NULL);
 	} else if (strcmp(method, want) != 0)
-		answer(d, 405, "Method Not Allowed");
+		api_answer(d, 405, "Method Not Allowed");
 	else if (!admin_ok)
-		answer(d, 401, "Unauthorized");
+		api_answer(d, 401, "Unauthorized");
 	else
 		d->action = action;
 }
@@ -95,7 +87,7 @@ admin_decide(const struct api_options *opt, const char *method,
 			decide_fixed(method, "POST", admin_ok,
 			    API_ADMIN_IMPORT, d);
 		else
-			answer(d, 404, "Not Found");
+			api_answer(d, 404, "Not Found");
 		return true;
 	}
 	put = strcmp(method, "PUT") == 0;
@@ -108,11 +100,11 @@ admin_decide(const struct api_options *opt, const char *method,
 		return false;
 	d->route = API_ROUTE_VISITS;
 	if (!admin_ok) {
-		answer(d, 401, "Unauthorized");
+		api_answer(d, 401, "Unauthorized");
 		return true;
 	}
 	if (api_id_parse(raw, strlen(raw), d->id, &why) == -1) {
-		answer(d, 400, why);
+		api_answer(d, 400, why);
 		return true;
 	}
 	d->action = put ? API_ADMIN_SET : API_ADMIN_DELETE;

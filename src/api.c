@@ -148,8 +148,8 @@ api_id_parse(const char *raw, size_t rawlen, char *out, const char **why)
 	return 0;
 }
 
-static void
-answer(struct api_decision *d, int status, const char *message)
+void
+api_answer(struct api_decision *d, int status, const char *message)
 {
 	d->action = API_ANSWER;
 	d->status = status;
@@ -172,20 +172,20 @@ decide_history(const struct api_options *opt, const char *method,
 	if (is(method, "OPTIONS")) {
 		d->preflight = true;
 		d->allow = API_HISTORY_METHODS;
-		answer(d, 204, NULL);
+		api_answer(d, 204, NULL);
 		return;
 	}
 	if (!is(method, "GET")) {
 		d->allow = API_HISTORY_METHODS;
-		answer(d, 405, "Method Not Allowed");
+		api_answer(d, 405, "Method Not Allowed");
 		return;
 	}
 	if (!key_ok && !opt->auth_none) {
-		answer(d, 403, "Forbidden");
+		api_answer(d, 403, "Forbidden");
 		return;
 	}
 	if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
-		answer(d, 400, why);
+		api_answer(d, 400, why);
 		return;
 	}
 	d->action = API_HISTORY;
@@ -203,14 +203,14 @@ api_decide_history_days(struct api_decision *d, const char *value)
 		if (*p == '\0' && p != value)
 			break;
 		if (!isdigit((unsigned char)*p) || p - value >= 3) {
-			answer(d, 400, "invalid days: use days=N with N from "
+			api_answer(d, 400, "invalid days: use days=N with N from "
 			    "1 to 366");
 			return;
 		}
 		n = n * 10 + (unsigned long)(*p - '0');
 	}
 	if (n < 1 || n > STORE_HISTORY_MAX) {
-		answer(d, 400, "invalid days: use days=N with N from 1 to 366");
+		api_answer(d, 400, "invalid days: use days=N with N from 1 to 366");
 		return;
 	}
 	d->days = (uint32_t)n;
@@ -273,6 +273,52 @@ is_public(const struct api_options *opt, const char *id)
 }
 
 /*
+ * The id of /api/visits/{raw}: an id the key does not open is 403, a bad
+ * id 400.  True when d->id holds the id.
+ */
+static bool
+id_gate(const struct api_options *opt, const char *raw, size_t rawlen,
+    bool key_ok, struct api_decision *d)
+{
+	const char *why;
+
+	if (!id_allowed(opt, raw, rawlen, key_ok)) {
+		api_answer(d, 403, "Forbidden");
+		return false;
+	}
+	if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
+		api_answer(d, 400, why);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A read route (GET, and POST where post is true) of /api/visits/{raw}:
+ * another method is 405 with allow (static), OPTIONS a preflight, then
+ * id_gate.  True when d->id holds the id and the caller picks the action.
+ */
+static bool
+decide_read(const struct api_options *opt, const char *method, bool post,
+    const char *allow, const char *raw, size_t rawlen, bool key_ok,
+    struct api_decision *d)
+{
+	if (!is(method, "GET") && !(post && is(method, "POST")) &&
+	    !is(method, "OPTIONS")) {
+		d->allow = allow;
+		api_answer(d, 405, "Method Not Allowed");
+		return false;
+	}
+	if (is(method, "OPTIONS")) {
+		d->preflight = true;
+		d->allow = allow;
+		api_answer(d, 204, NULL);
+		return false;
+	}
+	return id_gate(opt, raw, rawlen, key_ok, d);
+}
+
+/*
  * A query argument as received (MHD turned '+' into ' ' but left the
  * escapes: the server keeps URLs raw) decoded into out: 0, or -1 for a
  * malformed escape, a NUL, or a value longer than outlen - 1.  *arg
@@ -320,16 +366,13 @@ decide_badge(const struct api_options *opt, const char *method,
 
 	if (!is(method, "GET") && !is(method, "HEAD")) {
 		d->allow = "GET, HEAD";
-		answer(d, 405, "Method Not Allowed");
+		api_answer(d, 405, "Method Not Allowed");
 		return;
 	}
-	if (!id_allowed(opt, raw, rawlen, key_ok)) {
-		answer(d, 403, "Forbidden");
+	if (!id_gate(opt, raw, rawlen, key_ok, d))
 		return;
-	}
-	if (api_id_parse(raw, rawlen, d->id, &why) == -1 ||
-	    (why = badge_args(q, d)) != NULL) {
-		answer(d, 400, why);
+	if ((why = badge_args(q, d)) != NULL) {
+		api_answer(d, 400, why);
 		return;
 	}
 	/* The fetch is the visit only on a public id, and never on HEAD. */
@@ -348,7 +391,7 @@ decide_countapi(const char *method, const char *path,
 	if (qcallback != NULL) {
 		if (query_arg(&qcallback, callback, sizeof(callback)) == -1 ||
 		    !countapi_callback_ok(qcallback)) {
-			answer(d, 400, "invalid callback: use a JavaScript "
+			api_answer(d, 400, "invalid callback: use a JavaScript "
 			    "identifier of 1 to 64 of A-Z a-z 0-9 _ $");
 			return;
 		}
@@ -356,12 +399,12 @@ decide_countapi(const char *method, const char *path,
 	}
 	if (!is(method, "GET")) {
 		d->allow = "GET";
-		answer(d, 405, "Method Not Allowed");
+		api_answer(d, 405, "Method Not Allowed");
 		return;
 	}
 	/* path is "/hit/..." or "/get/...": both four bytes. */
 	if (countapi_id(path + 4, d->id, sizeof(d->id), &why) == -1) {
-		answer(d, 400, why);
+		api_answer(d, 400, why);
 		return;
 	}
 	d->hit = path[1] == 'h';
@@ -389,7 +432,7 @@ api_decide_query(const struct api_options *opt, const char *method,
     struct api_decision *d)
 {
 	static const struct api_query none;
-	const char *raw = NULL, *why;
+	const char *raw = NULL;
 	size_t rawlen = 0;
 
 	if (q == NULL)
@@ -420,32 +463,15 @@ api_decide_query(const struct api_options *opt, const char *method,
 
 	switch (d->route) {
 	case API_ROUTE_NOT_FOUND:
-		answer(d, 404, "Not Found");
+		api_answer(d, 404, "Not Found");
 		return;
 	case API_ROUTE_HISTORY:
 		decide_history(opt, method, raw, rawlen, key_ok, d);
 		return;
 	case API_ROUTE_VISITS:
-		if (!is(method, "GET") && !is(method, "POST") &&
-		    !is(method, "OPTIONS")) {
-			d->allow = api_cors_methods(opt);
-			answer(d, 405, "Method Not Allowed");
+		if (!decide_read(opt, method, true, api_cors_methods(opt), raw,
+		    rawlen, key_ok, d))
 			return;
-		}
-		if (is(method, "OPTIONS")) {
-			d->preflight = true;
-			d->allow = api_cors_methods(opt);
-			answer(d, 204, NULL);
-			return;
-		}
-		if (!id_allowed(opt, raw, rawlen, key_ok)) {
-			answer(d, 403, "Forbidden");
-			return;
-		}
-		if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
-			answer(d, 400, why);
-			return;
-		}
 		d->action = is(method, "POST") || opt->get_increments ?
 		    API_INCREMENT : API_GET;
 		return;
@@ -457,40 +483,24 @@ api_decide_query(const struct api_options *opt, const char *method,
 		decide_countapi(method, path, q, d);
 		return;
 	case API_ROUTE_STREAM:
-		if (!is(method, "GET") && !is(method, "OPTIONS")) {
-			d->allow = STREAM_METHODS;
-			answer(d, 405, "Method Not Allowed");
-			return;
-		}
-		if (is(method, "OPTIONS")) {
-			d->preflight = true;
-			d->allow = STREAM_METHODS;
-			answer(d, 204, NULL);
-			return;
-		}
 		/*
 		 * The key may come as ?key= (http_stream_query_key); a public
 		 * id (VISITSD_PUBLIC_IDS) streams without one, as on GET.
 		 */
-		if (!id_allowed(opt, raw, rawlen, key_ok)) {
-			answer(d, 403, "Forbidden");
+		if (!decide_read(opt, method, false, STREAM_METHODS, raw,
+		    rawlen, key_ok, d))
 			return;
-		}
-		if (api_id_parse(raw, rawlen, d->id, &why) == -1) {
-			answer(d, 400, why);
-			return;
-		}
 		d->action = API_STREAM;
 		return;
 	case API_ROUTE_ADMIN:		/* admin_decide's */
-		answer(d, 404, "Not Found");
+		api_answer(d, 404, "Not Found");
 		return;
 	case API_ROUTE_HEALTHZ:
 	case API_ROUTE_READYZ:
 	case API_ROUTE_METRICS:
 		if (!is(method, "GET") && !is(method, "HEAD")) {
 			d->allow = "GET, HEAD";
-			answer(d, 405, "Method Not Allowed");
+			api_answer(d, 405, "Method Not Allowed");
 			return;
 		}
 		d->action = d->route == API_ROUTE_HEALTHZ ? API_HEALTHZ :

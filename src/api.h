@@ -118,6 +118,12 @@ void	api_decide(const struct api_options *opt, const char *method,
 void	api_decide_history_days(struct api_decision *d, const char *value);
 
 /*
+ * Make d an API_ANSWER of status with message (borrowed: static, or NULL
+ * for no body).  The deciders of api.c and admin.c share it.
+ */
+void	api_answer(struct api_decision *d, int status, const char *message);
+
+/*
  * api_decide with the query arguments q (NULL: none).  Without a valid
  * key (and auth on), a GET or POST of /api/visits/{id}, badge.svg and
  * shields.json is allowed for a public id (opt->is_public) and 403 for

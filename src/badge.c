@@ -292,14 +292,11 @@ putf(struct buf *b, const char *fmt, ...)
 {
 	char *s;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		util_out_of_memory();
-	put(b, s, (size_t)n);
+	puts_(b, s);
 	free(s);
 }
 

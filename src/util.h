@@ -15,6 +15,7 @@
 #define VISITSD_UTIL_H
 
 #include <sys/socket.h>
+#include <stdarg.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -50,10 +51,12 @@ void	util_wipe_free(void *p, size_t len);
 void	util_free_secret(char *s);
 
 /*
- * malloc, calloc, reallocarray, strdup, strndup and asprintf that log "out
+ * malloc, calloc, reallocarray, strdup, strndup, asprintf and vasprintf
+ * that log "out
  * of memory" and abort instead of failing (OpenBSD's xmalloc names).  Each
  * returns new memory for the caller to free; xreallocarray takes ownership
- * of p (which may be NULL) and returns its replacement.  xcalloc and
+ * of p (which may be NULL) and returns its replacement; xvasprintf
+ * consumes ap as vasprintf does.  xcalloc and
  * xreallocarray also abort when n * size overflows.
  */
 void	*xmalloc(size_t size);
@@ -62,6 +65,8 @@ void	*xreallocarray(void *p, size_t n, size_t size);
 char	*xstrdup(const char *s);
 char	*xstrndup(const char *s, size_t maxlen);
 char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *fmt, va_list ap)
+	    __attribute__((format(printf, 1, 0)));
 
 /*
  * The same policy for memory that a library allocates for us (json_dumps,

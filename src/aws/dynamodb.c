@@ -13,9 +13,8 @@
 
 #include "aws/dynamodb.h"
 
-/* Serialise and free root (stolen); NULL when root is NULL or on OOM. */
-static char *
-dump(json_t *root)
+char *
+dynamodb_dump(json_t *root)
 {
 	char *s;
 
@@ -33,7 +32,8 @@ dynamodb_update_item_body(const struct dynamodb_table *t, const char *id,
 	char num[24];
 
 	snprintf(num, sizeof(num), "%" PRIu64, n);
-	return dump(json_pack("{s:s, s:{s:{s:s}}, s:s, s:{s:s}, s:{s:{s:s}}, s:s}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:{s:{s:s}}, s:s, s:{s:s}, s:{s:{s:s}}, s:s}",
 	    "TableName", t->table,
 	    "Key", t->key_attribute, "S", id,
 	    "UpdateExpression", "ADD #c :n",
@@ -45,7 +45,8 @@ dynamodb_update_item_body(const struct dynamodb_table *t, const char *id,
 char *
 dynamodb_get_item_body(const struct dynamodb_table *t, const char *id)
 {
-	return dump(json_pack("{s:s, s:{s:{s:s}}, s:b, s:s, s:{s:s, s:s}}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:{s:{s:s}}, s:b, s:s, s:{s:s, s:s}}",
 	    "TableName", t->table,
 	    "Key", t->key_attribute, "S", id,
 	    "ConsistentRead", 1,
@@ -57,7 +58,7 @@ dynamodb_get_item_body(const struct dynamodb_table *t, const char *id)
 char *
 dynamodb_describe_table_body(const struct dynamodb_table *t)
 {
-	return dump(json_pack("{s:s}", "TableName", t->table));
+	return dynamodb_dump(json_pack("{s:s}", "TableName", t->table));
 }
 
 int
@@ -81,9 +82,8 @@ dynamodb_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* Parse body as a JSON object; new reference or NULL with err set. */
-static json_t *
-load_object(const char *body, size_t len, char *err, size_t errlen)
+json_t *
+dynamodb_load_object(const char *body, size_t len, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -102,14 +102,9 @@ load_object(const char *body, size_t len, char *err, size_t errlen)
 	return root;
 }
 
-/*
- * Read the number attribute name of map (an attribute-value map such as
- * Attributes or Item) into *count.  Returns 1 when found, 0 when absent,
- * -1 on a malformed or out-of-range value (err set).
- */
-static int
-number_attribute(json_t *map, const char *name, uint64_t *count, char *err,
-    size_t errlen)
+int
+dynamodb_number_attribute(json_t *map, const char *name, uint64_t *count,
+    char *err, size_t errlen)
 {
 	json_t *av, *n;
 
@@ -142,14 +137,15 @@ dynamodb_parse_update_item(const char *body, size_t len,
 	json_t *root, *attrs;
 	int rc = -1;
 
-	if ((root = load_object(body, len, err, errlen)) == NULL)
+	if ((root = dynamodb_load_object(body, len, err, errlen)) == NULL)
 		return -1;
 	attrs = json_object_get(root, "Attributes");
 	if (!json_is_object(attrs)) {
 		snprintf(err, errlen, "UpdateItem answer has no Attributes");
 		goto fail;
 	}
-	switch (number_attribute(attrs, count_attribute, count, err, errlen)) {
+	switch (dynamodb_number_attribute(attrs, count_attribute, count, err,
+	    errlen)) {
 	case 1:
 		rc = 0;
 		break;
@@ -172,7 +168,7 @@ dynamodb_parse_get_item(const char *body, size_t len,
 	json_t *root, *item;
 	int rc = -1;
 
-	if ((root = load_object(body, len, err, errlen)) == NULL)
+	if ((root = dynamodb_load_object(body, len, err, errlen)) == NULL)
 		return -1;
 	*count = 0;
 	item = json_object_get(root, "Item");
@@ -184,7 +180,8 @@ dynamodb_parse_get_item(const char *body, size_t len,
 		snprintf(err, errlen, "GetItem answer: Item is not an object");
 		goto fail;
 	}
-	if (number_attribute(item, count_attribute, count, err, errlen) >= 0)
+	if (dynamodb_number_attribute(item, count_attribute, count, err,
+	    errlen) >= 0)
 		rc = 0;
 fail:
 	json_decref(root);
@@ -198,7 +195,7 @@ dynamodb_parse_describe_table(const char *body, size_t len, char *status,
 	json_t *root, *table, *st;
 	int rc = -1;
 
-	if ((root = load_object(body, len, err, errlen)) == NULL)
+	if ((root = dynamodb_load_object(body, len, err, errlen)) == NULL)
 		return -1;
 	table = json_object_get(root, "Table");
 	st = json_is_object(table) ? json_object_get(table, "TableStatus") :

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /*
  * The X-Amz-Target prefix (the header is the prefix plus the operation's
  * name, "DynamoDB_20120810.UpdateItem") and the content type.
@@ -84,6 +86,25 @@ int	dynamodb_parse_describe_table(const char *body, size_t len,
  * UINT64_MAX.  Returns 0 or -1.
  */
 int	dynamodb_parse_u64(const char *s, uint64_t *out);
+
+/*
+ * Serialise root (stolen) compactly: a new string for the caller to free,
+ * or NULL when root is NULL.  The body builders of dynamodb.c and
+ * dynamodb_item.c end in it.
+ */
+char	*dynamodb_dump(json_t *root);
+
+/*
+ * The answer parsers' two steps, shared by dynamodb.c and dynamodb_item.c.
+ * dynamodb_load_object: body as a JSON object, a new reference, or NULL
+ * with err set.  dynamodb_number_attribute: the number attribute name of
+ * the attribute-value map (borrowed) into *count: 1 found, 0 absent (*count
+ * untouched), -1 malformed or out of range (err set, *count untouched).
+ */
+json_t	*dynamodb_load_object(const char *body, size_t len, char *err,
+	    size_t errlen);
+int	dynamodb_number_attribute(json_t *map, const char *name,
+	    uint64_t *count, char *err, size_t errlen);
 
 
 /* ---- dynamodb_item.c: uniques, days, visitors, salts, admin writes ---- */

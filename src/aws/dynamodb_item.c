@@ -21,19 +21,6 @@
 
 #include "aws/dynamodb.h"
 
-/* Serialise and free root (stolen); NULL when root is NULL or on OOM. */
-static char *
-dump(json_t *root)
-{
-	char *s;
-
-	if (root == NULL)
-		return NULL;
-	s = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	return s;
-}
-
 static json_t *
 num(uint64_t v)
 {
@@ -134,13 +121,14 @@ dynamodb_visits_body(const struct dynamodb_table *t, const char *id,
 	    "#u", DYNAMODB_UNIQUE_ATTR,
 	    "ExpressionAttributeValues", values,
 	    "ReturnValues", "UPDATED_NEW");
-	return dump(root);
+	return dynamodb_dump(root);
 }
 
 char *
 dynamodb_counts_get_body(const struct dynamodb_table *t, const char *id)
 {
-	return dump(json_pack("{s:s, s:o, s:b, s:s, s:{s:s, s:s, s:s}}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:o, s:b, s:s, s:{s:s, s:s, s:s}}",
 	    "TableName", t->table,
 	    "Key", key_of(t, id),
 	    "ConsistentRead", 1,
@@ -161,7 +149,8 @@ dynamodb_history_get_body(const struct dynamodb_table *t, const char *id,
 	root = json_pack("{s:s, s:o, s:b}", "TableName", t->table,
 	    "Key", key_of(t, id), "ConsistentRead", 1);
 	if (root == NULL || ndays > DYNAMODB_HISTORY_PROJECT_MAX)
-		return dump(root);	/* the whole item: see dynamodb.h */
+		/* The whole item: see dynamodb.h. */
+		return dynamodb_dump(root);
 	expr_add(expr, sizeof(expr), &off, "#k");
 	for (i = 0; i < ndays; i++) {
 		snprintf(part, sizeof(part), ", d%" PRIu32 ", u%" PRIu32,
@@ -174,14 +163,15 @@ dynamodb_history_get_body(const struct dynamodb_table *t, const char *id,
 	json_object_set_new(root, "ProjectionExpression", json_string(expr));
 	json_object_set_new(root, "ExpressionAttributeNames",
 	    json_pack("{s:s}", "#k", t->key_attribute));
-	return dump(root);
+	return dynamodb_dump(root);
 }
 
 char *
 dynamodb_set_body(const struct dynamodb_table *t, const char *id,
     uint64_t visits, uint64_t unique)
 {
-	return dump(json_pack("{s:s, s:o, s:s, s:{s:s, s:s}, s:{s:o, s:o}, s:s}",
+	return dynamodb_dump(json_pack(
+	    "{s:s, s:o, s:s, s:{s:s, s:s}, s:{s:o, s:o}, s:s}",
 	    "TableName", t->table,
 	    "Key", key_of(t, id),
 	    "UpdateExpression", "SET #c = :c, #u = :u",
@@ -206,7 +196,7 @@ dynamodb_delete_body(const struct dynamodb_table *t, const char *key,
 		json_object_set_new(root, "ExpressionAttributeValues",
 		    json_pack("{s:{s:s}}", ":t", "S", token));
 	}
-	return dump(root);
+	return dynamodb_dump(root);
 }
 
 char *
@@ -217,7 +207,7 @@ dynamodb_put_new_body(const struct dynamodb_table *t, const char *key,
 	    t->key_attribute, "S", key, name, "S", value,
 	    DYNAMODB_TTL_ATTR, num(expires));
 
-	return dump(json_pack("{s:s, s:o, s:s, s:{s:s}}",
+	return dynamodb_dump(json_pack("{s:s, s:o, s:s, s:{s:s}}",
 	    "TableName", t->table,
 	    "Item", item,
 	    "ConditionExpression", "attribute_not_exists(#k)",
@@ -228,52 +218,12 @@ char *
 dynamodb_get_string_body(const struct dynamodb_table *t, const char *key,
     const char *name)
 {
-	return dump(json_pack("{s:s, s:o, s:b, s:s, s:{s:s}}",
+	return dynamodb_dump(json_pack("{s:s, s:o, s:b, s:s, s:{s:s}}",
 	    "TableName", t->table,
 	    "Key", key_of(t, key),
 	    "ConsistentRead", 1,
 	    "ProjectionExpression", "#a",
 	    "ExpressionAttributeNames", "#a", name));
-}
-
-/* Parse body as a JSON object; new reference or NULL with err set. */
-static json_t *
-load_object(const char *body, size_t len, char *err, size_t errlen)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len, 0, &jerr);
-
-	if (root == NULL) {
-		snprintf(err, errlen, "malformed JSON answer: %s", jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "answer is not a JSON object");
-		json_decref(root);
-		return NULL;
-	}
-	return root;
-}
-
-/* map.name.N as u64: 1 found, 0 absent, -1 malformed (err set). */
-static int
-number_of(json_t *map, const char *name, uint64_t *v, char *err,
-    size_t errlen)
-{
-	json_t *av = json_object_get(map, name), *n;
-
-	*v = 0;
-	if (av == NULL)
-		return 0;
-	n = json_is_object(av) ? json_object_get(av, "N") : NULL;
-	if (!json_is_string(n) ||
-	    dynamodb_parse_u64(json_string_value(n), v) == -1) {
-		snprintf(err, errlen, "attribute \"%s\" is not an unsigned "
-		    "64-bit number", name);
-		*v = 0;
-		return -1;
-	}
-	return 1;
 }
 
 /* The attribute map of an answer: Attributes (update) or Item (get). */
@@ -300,20 +250,22 @@ dynamodb_parse_counts(const char *body, size_t len,
 	int rc = -1, found;
 
 	*visits = *unique = 0;
-	if ((root = load_object(body, len, err, errlen)) == NULL)
+	if ((root = dynamodb_load_object(body, len, err, errlen)) == NULL)
 		return -1;
 	if ((found = answer_map(root, update, &map, err, errlen)) <= 0) {
 		rc = found;
 		goto out;
 	}
-	found = number_of(map, t->count_attribute, visits, err, errlen);
+	found = dynamodb_number_attribute(map, t->count_attribute, visits,
+	    err, errlen);
 	if (found == -1 || (found == 0 && update)) {
 		if (found == 0)
 			snprintf(err, errlen, "answer lacks attribute \"%s\"",
 			    t->count_attribute);
 		goto out;
 	}
-	if (number_of(map, DYNAMODB_UNIQUE_ATTR, unique, err, errlen) == -1)
+	if (dynamodb_number_attribute(map, DYNAMODB_UNIQUE_ATTR, unique, err,
+	    errlen) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -333,7 +285,7 @@ dynamodb_parse_history(const char *body, size_t len, uint32_t first_day,
 
 	memset(visits, 0, ndays * sizeof(*visits));
 	memset(unique, 0, ndays * sizeof(*unique));
-	if ((root = load_object(body, len, err, errlen)) == NULL)
+	if ((root = dynamodb_load_object(body, len, err, errlen)) == NULL)
 		return -1;
 	switch (answer_map(root, false, &map, err, errlen)) {
 	case 0:
@@ -344,10 +296,12 @@ dynamodb_parse_history(const char *body, size_t len, uint32_t first_day,
 	}
 	for (i = 0; i < ndays; i++) {
 		snprintf(name, sizeof(name), "d%" PRIu32, first_day + i);
-		if (number_of(map, name, &visits[i], err, errlen) == -1)
+		if (dynamodb_number_attribute(map, name, &visits[i], err,
+		    errlen) == -1)
 			goto out;
 		snprintf(name, sizeof(name), "u%" PRIu32, first_day + i);
-		if (number_of(map, name, &unique[i], err, errlen) == -1)
+		if (dynamodb_number_attribute(map, name, &unique[i], err,
+		    errlen) == -1)
 			goto out;
 	}
 	rc = 0;
@@ -364,7 +318,7 @@ dynamodb_parse_string(const char *body, size_t len, const char *name,
 	int rc = -1;
 
 	buf[0] = '\0';
-	if ((root = load_object(body, len, err, errlen)) == NULL)
+	if ((root = dynamodb_load_object(body, len, err, errlen)) == NULL)
 		return -1;
 	if ((rc = answer_map(root, false, &map, err, errlen)) <= 0)
 		goto out;
