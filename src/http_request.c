@@ -308,6 +308,10 @@ act(struct req *r)
 		if (!h->auth_none && !apikey_ring_loaded(h->keys))
 			return http_respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "No API key is loaded.");
+		if (!salt_keeper_ready(h->salts))
+			return http_respond_message(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "The day's salt for unique visitors is not loaded "
+			    "yet.");
 		return start_store(r, STORE_OP_CHECK);
 	case API_INCREMENT:
 		return start_store(r, STORE_OP_INCREMENT);

@@ -27,6 +27,7 @@
 #include "visitor.h"
 
 #define REFRESH_S	60
+#define RETRY_S		1	/* while the store has not given today's salt */
 #define FORGET_S	3600
 #define AHEAD_S		600	/* tomorrow's salt: fetched this close to midnight */
 #define SECONDS_A_DAY	86400
@@ -87,6 +88,20 @@ holds(const struct salt_keeper *k, uint32_t day)
 		if (k->slots[i].held && k->slots[i].day == day)
 			return true;
 	return false;
+}
+
+bool
+salt_keeper_ready(struct salt_keeper *k)
+{
+	uint32_t today = salt_keeper_today(k);
+	bool held;
+
+	if (!k->enabled)
+		return true;
+	pthread_mutex_lock(&k->mu);
+	held = holds(k, today);
+	pthread_mutex_unlock(&k->mu);
+	return held;
 }
 
 /* Put day's salt in the slot of the oldest or missing day; under k->mu. */
@@ -215,7 +230,7 @@ keeper_main(void *arg)
 	pthread_mutex_lock(&k->stop_mu);
 	while (!k->stop) {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += REFRESH_S;
+		ts.tv_sec += k->warned ? RETRY_S : REFRESH_S;
 		while (!k->stop && pthread_cond_timedwait(&k->stop_cv,
 		    &k->stop_mu, &ts) != ETIMEDOUT)
 			;

@@ -67,6 +67,13 @@ void	salt_keeper_visit(struct salt_keeper *, const char *id,
 uint32_t	salt_keeper_today(const struct salt_keeper *);
 
 /*
+ * Can visits count uniques right now: counting is off, or today's salt is
+ * held.  For /readyz, so an instance whose store has not given the day's
+ * salt yet takes no traffic it would count without uniques.
+ */
+bool	salt_keeper_ready(struct salt_keeper *);
+
+/*
  * Stop the thread (before store_shutdown: the thread may be inside the
  * store).  Idempotent.
  */

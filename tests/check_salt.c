@@ -165,10 +165,12 @@ START_TEST(no_salt_counts_visits_only)
 	struct salt_keeper *k = keeper("true", "0");
 	struct store_visit v;
 
+	ck_assert(salt_keeper_ready(k));
 	now += 2 * 86400;
 	salt_keeper_visit(k, "id", &a, "ua", 2, &v);
 	ck_assert_uint_eq(v.day, DAY0 + 2);
 	ck_assert(!v.has_visitor);
+	ck_assert(!salt_keeper_ready(k));	/* /readyz: 503 */
 	/* The store down: still none, and no forget; back: the refresh
 	   brings the salt and the forget of the new day. */
 	salt_answer = STORE_UNAVAILABLE;
@@ -182,6 +184,7 @@ START_TEST(no_salt_counts_visits_only)
 	ck_assert(v.has_visitor);
 	ck_assert_int_eq(forget_calls, 2);
 	ck_assert_uint_eq(forgot, DAY0 + 2);
+	ck_assert(salt_keeper_ready(k));
 	salt_keeper_free(k);
 }
 END_TEST

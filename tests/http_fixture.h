@@ -273,7 +273,9 @@ setup(void)
 	    "max_body", "1024", "shutdown_timeout", "5", "auth", "key",
 	    "api_key", "k1, k2",
 	    "allowed_origins", "https://a.example, https://b.example",
-	    "cors_max_age", "600", "metrics_public", "true", NULL);
+	    "cors_max_age", "600", "metrics_public", "true",
+	    /* The test store keeps no salts: no uniques, ready without. */
+	    "unique_visitors", "false", NULL);
 	metrics_init("test", "test");
 	ts = tstore_new();
 	keys = apikey_ring_new();
